@@ -1,0 +1,65 @@
+namespace Preflight.Binaries;
+
+/// <summary>
+/// Everything kata-preflight learns from one executable without running it. Plain values only, so the protocol
+/// layer can judge them and the CLI can print them. A fact the binary does not hold is null or empty, never a guess.
+/// </summary>
+public sealed record BinaryFacts(
+    string Source,
+    long Size,
+    string Sha256,
+    ElfInfo? Elf,
+    IReadOnlyList<EmbeddedDescriptor> Descriptors,
+    IReadOnlyList<MethodEvidence> Methods,
+    string? Transport,
+    GoBuildInfo? Go,
+    VersionFacts? Version,
+    IReadOnlyList<ConstantEvidence> Constants);
+
+/// <summary>ELF identity: machine ("x86_64", "aarch64", "s390x", "ppc64le", ...), "little"/"big", 32/64.</summary>
+public sealed record ElfInfo(string Machine, string Endianness, int Class, string? BuildId, bool Stripped);
+
+/// <summary>
+/// One serialized FileDescriptorProto found in the binary. Bytes is the serialized (decompressed) descriptor, ready
+/// for Google.Protobuf's FileDescriptorProto.Parser. Encoding is "raw" or "gzip"; Offset is where it starts in the file.
+/// </summary>
+public sealed record EmbeddedDescriptor(
+    string File,
+    string Package,
+    IReadOnlyList<string> Services,
+    string Encoding,
+    long Offset,
+    byte[] Bytes);
+
+/// <summary>
+/// A method the binary knows, as "package.Service/Method" full name ("grpc.AgentService/CreateContainer"),
+/// with what the fact rests on: "descriptor" or "method-strings".
+/// </summary>
+public sealed record MethodEvidence(string Service, string Method, string Evidence)
+{
+    public string FullName => Service + "/" + Method;
+}
+
+/// <summary>Go build info as `go version -m` prints it.</summary>
+public sealed record GoBuildInfo(
+    string GoVersion,
+    string? Path,
+    GoModule? Main,
+    IReadOnlyList<GoModule> Modules,
+    IReadOnlyList<KeyValuePair<string, string>> Settings);
+
+/// <summary>A module line of Go build info; Replacement is the "=>" line when the module was replaced.</summary>
+public sealed record GoModule(string Path, string Version, string? Sum, GoModule? Replacement = null);
+
+/// <summary>
+/// Versions as far as the binary holds them. Evidence says where they came from (for example
+/// "rust-version-constants", "go-ldflags", "go-buildinfo"), so a reader can judge how far to trust them.
+/// </summary>
+public sealed record VersionFacts(string? Program, string? Version, string? ApiVersion, string? Commit, string Evidence);
+
+/// <summary>
+/// Whether a string constant the caller asked about is present in the binary as a constant of its own, and what the
+/// answer rests on (for example "nul-terminated", "length-prefixed-reference", "substring-only"). Present is false when
+/// the only occurrences are accidental substrings of unrelated strings.
+/// </summary>
+public sealed record ConstantEvidence(string Value, bool Present, int Occurrences, string Evidence);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the real tools the fixtures are made with (Debian packages). Safe to run again.
+set -euo pipefail
+packages=(
+  e2fsprogs xfsprogs erofs-utils cpio gzip zstd xz-utils lz4 fdisk cryptsetup-bin
+  protobuf-compiler golang-go golang-github-gogo-protobuf-dev golang-google-protobuf-dev
+  golang-github-containerd-ttrpc-dev protoc-gen-go
+  librust-protobuf-dev librust-ttrpc-dev
+  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-tools.sh: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
