@@ -1,0 +1,24 @@
+namespace Preflight.Host.Packages;
+
+/// <summary>Opens a .deb or .rpm, whichever the file's first bytes say it is (the file name is not trusted).</summary>
+public static class PackageReader
+{
+    public static IPackage Open(string path)
+    {
+        Span<byte> magic = stackalloc byte[8];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1))
+        {
+            read = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        }
+        if (read >= 8 && magic.SequenceEqual("!<arch>\n"u8))
+        {
+            return DebPackage.Open(path);
+        }
+        if (read >= 4 && magic[0] == 0xED && magic[1] == 0xAB && magic[2] == 0xEE && magic[3] == 0xDB)
+        {
+            return RpmPackage.Open(path);
+        }
+        throw new PackageFormatException(path, 0, "neither a .deb (ar archive) nor an .rpm (lead magic EDABEEDB)");
+    }
+}
