@@ -14,7 +14,14 @@ public sealed record BinaryFacts(
     string? Transport,
     GoBuildInfo? Go,
     VersionFacts? Version,
-    IReadOnlyList<ConstantEvidence> Constants);
+    IReadOnlyList<ConstantEvidence> Constants)
+{
+    /// <summary>
+    /// Every RPC library the binary links ("grpc", "ttrpc"), sorted. Transport is set only when this names exactly
+    /// one; a binary linking both (a containerd client) leaves Transport null and lists both here.
+    /// </summary>
+    public IReadOnlyList<string> TransportLibraries { get; init; } = [];
+}
 
 /// <summary>ELF identity: machine ("x86_64", "aarch64", "s390x", "ppc64le", ...), "little"/"big", 32/64.</summary>
 public sealed record ElfInfo(string Machine, string Endianness, int Class, string? BuildId, bool Stripped);

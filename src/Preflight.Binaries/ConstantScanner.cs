@@ -1,0 +1,128 @@
+using System.Text;
+
+namespace Preflight.Binaries;
+
+/// <summary>
+/// Decides whether a caller's string (a storage driver name such as "9p") is a constant of its own in the binary,
+/// not an accidental substring: Go and Rust pack constants with no separator, so "9p" also matches inside
+/// "...k9pool...". Evidence, strongest first:
+/// "string-reference": some data section holds the exact (address, length) pair of an occurrence, the way Go and
+///   Rust store a string header (pointer-sized words, the binary's endianness);
+/// "nul-terminated": an occurrence with a NUL on both sides (C strings);
+/// "substring-only": only occurrences inside other text (Present is false).
+/// </summary>
+public static class ConstantScanner
+{
+    private const int MaxOccurrencesExamined = 10_000;
+
+    public static IReadOnlyList<ConstantEvidence> Scan(ReadOnlySpan<byte> data, ElfFile? elf, IReadOnlyCollection<string> constants)
+    {
+        var results = new List<ConstantEvidence>(constants.Count);
+        foreach (string value in constants)
+        {
+            results.Add(Judge(data, elf, value));
+        }
+        return results;
+    }
+
+    private static ConstantEvidence Judge(ReadOnlySpan<byte> data, ElfFile? elf, string value)
+    {
+        byte[] needle = Encoding.UTF8.GetBytes(value);
+        if (needle.Length == 0)
+        {
+            return new ConstantEvidence(value, false, 0, "substring-only");
+        }
+        int occurrences = 0;
+        bool nulTerminated = false;
+        bool referenced = false;
+        for (int from = 0; from < data.Length;)
+        {
+            int index = data[from..].IndexOf(needle);
+            if (index < 0)
+            {
+                break;
+            }
+            int at = from + index;
+            from = at + 1;
+            occurrences++;
+            if (occurrences > MaxOccurrencesExamined || referenced)
+            {
+                continue; // keep counting; the verdict is settled or the examination budget is spent
+            }
+            int end = at + needle.Length;
+            nulTerminated |= (at == 0 || data[at - 1] == 0) && end < data.Length && data[end] == 0;
+            referenced |= elf is not null && IsReferenced(data, elf, at, needle.Length);
+        }
+        if (referenced)
+        {
+            return new ConstantEvidence(value, true, occurrences, "string-reference");
+        }
+        if (nulTerminated)
+        {
+            return new ConstantEvidence(value, true, occurrences, "nul-terminated");
+        }
+        return new ConstantEvidence(value, false, occurrences, "substring-only");
+    }
+
+    /// <summary>Looks for the occurrence's (virtual address, length) as two consecutive words in a data section.</summary>
+    private static bool IsReferenced(ReadOnlySpan<byte> data, ElfFile elf, int fileOffset, int length)
+    {
+        if (!TryAddressOf(elf, fileOffset, out ulong address))
+        {
+            return false;
+        }
+        int word = elf.Class / 8;
+        Span<byte> pair = stackalloc byte[16];
+        WriteWord(elf, pair, address, word);
+        WriteWord(elf, pair[word..], (ulong)length, word);
+        var header = pair[..(2 * word)];
+        foreach (var section in elf.Sections)
+        {
+            bool isData = section.Name is ".data" or ".data.rel.ro" or ".rodata" or ".data.rel.ro.local" or ".noptrdata";
+            if (!isData || !section.HasFileData)
+            {
+                continue;
+            }
+            var area = data.Slice((int)section.Offset, (int)section.Size);
+            for (int from = 0; from < area.Length;)
+            {
+                int index = area[from..].IndexOf(header);
+                if (index < 0)
+                {
+                    break;
+                }
+                if ((from + index) % word == 0)
+                {
+                    return true;
+                }
+                from += index + 1;
+            }
+        }
+        return false;
+    }
+
+    private static bool TryAddressOf(ElfFile elf, int fileOffset, out ulong address)
+    {
+        foreach (var segment in elf.Segments)
+        {
+            if (segment.Type == ElfSegment.TypeLoad && (ulong)fileOffset >= segment.Offset && (ulong)fileOffset - segment.Offset < segment.FileSize)
+            {
+                address = segment.VirtualAddress + ((ulong)fileOffset - segment.Offset);
+                return true;
+            }
+        }
+        address = 0;
+        return false;
+    }
+
+    private static void WriteWord(ElfFile elf, Span<byte> destination, ulong value, int size)
+    {
+        switch (size, elf.BigEndian)
+        {
+            case (8, false): System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(destination, value); break;
+            case (8, true): System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination, value); break;
+            case (_, false): System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)value); break;
+            default: System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)value); break;
+        }
+    }
+}

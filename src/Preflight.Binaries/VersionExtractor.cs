@@ -1,0 +1,117 @@
+namespace Preflight.Binaries;
+
+/// <summary>
+/// Versions only where the binary states them with evidence; otherwise null. A regular expression over all bytes is
+/// wrong for Go and Rust, which pack constants without terminators ("...Fixed323.1.00.0.1..." holds two versions
+/// glued to a neighbour). What we trust, best first:
+/// "go-ldflags": a `-X pkg.version=V` / `-X pkg.commit=C` recorded in Go build settings (Go 1.18+);
+/// "go-buildinfo": the main module's version from Go build info (skipped when "(devel)").
+/// Rust version constants are not extracted yet (see the report); null is returned for them.
+/// </summary>
+public static class VersionExtractor
+{
+    public static VersionFacts? Extract(GoBuildInfo? go)
+    {
+        if (go is null)
+        {
+            return null;
+        }
+        string? program = go.Path is null ? null : go.Path[(go.Path.LastIndexOf('/') + 1)..];
+        var (version, commit) = FromLdflags(go);
+        if (version is not null || commit is not null)
+        {
+            return new VersionFacts(program, version, null, commit, "go-ldflags");
+        }
+        if (go.Main is { Version: var moduleVersion } && moduleVersion != "(devel)" && moduleVersion.Length > 0)
+        {
+            return new VersionFacts(program, moduleVersion, null, null, "go-buildinfo");
+        }
+        return null;
+    }
+
+    /// <summary>Reads `-X importpath.name=value` pairs of the recorded -ldflags.</summary>
+    private static (string? Version, string? Commit) FromLdflags(GoBuildInfo go)
+    {
+        string? version = null, commit = null;
+        foreach (var setting in go.Settings.Where(s => s.Key == "-ldflags"))
+        {
+            var tokens = GoFlagTokens(setting.Value);
+            for (int i = 0; i + 1 < tokens.Count; i++)
+            {
+                if (tokens[i] is not ("-X" or "--X"))
+                {
+                    continue;
+                }
+                string assignment = tokens[i + 1];
+                int equals = assignment.IndexOf('=');
+                int dot = equals < 0 ? -1 : assignment.LastIndexOf('.', equals);
+                if (dot < 0)
+                {
+                    continue;
+                }
+                string name = assignment[(dot + 1)..equals].ToLowerInvariant();
+                string value = assignment[(equals + 1)..];
+                if (value.Length == 0)
+                {
+                    continue;
+                }
+                if (name == "version")
+                {
+                    version ??= value;
+                }
+                else if (name is "commit" or "gitcommit" or "versioncommit")
+                {
+                    commit ??= value;
+                }
+            }
+        }
+        return (version, commit);
+    }
+
+    /// <summary>Splits a flag string the way the go command does: on whitespace, with "..." or '...' quoting.</summary>
+    private static List<string> GoFlagTokens(string text)
+    {
+        var tokens = new List<string>();
+        var current = new System.Text.StringBuilder();
+        char quote = '\0';
+        bool inToken = false;
+        foreach (char c in text)
+        {
+            if (quote != '\0')
+            {
+                if (c == quote)
+                {
+                    quote = '\0';
+                }
+                else
+                {
+                    current.Append(c);
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+                inToken = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inToken)
+                {
+                    tokens.Add(current.ToString());
+                    current.Clear();
+                    inToken = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                inToken = true;
+            }
+        }
+        if (inToken)
+        {
+            tokens.Add(current.ToString());
+        }
+        return tokens;
+    }
+}
