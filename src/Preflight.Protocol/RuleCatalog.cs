@@ -1,0 +1,43 @@
+using Preflight.Protocol.Rules;
+
+namespace Preflight.Protocol;
+
+/// <summary>Every rule the checker runs, grouped by the kind of pair it judges. The README's rule list comes from All.</summary>
+public static class RuleCatalog
+{
+    internal static readonly IReadOnlyList<ISurfaceRule> SurfaceRules =
+        [new ProtocolUnverified(), new TransportMismatch(), new FieldsUnverified(), new DriverUnknownToAgent()];
+
+    internal static readonly IReadOnlyList<IServiceRule> ServiceRules = [new ServiceMissing()];
+
+    internal static readonly IReadOnlyList<IMethodRule> MethodRules =
+        [new RpcMissing(), new RpcStreamingChanged(), new RpcRequestChanged(), new RpcResponseChanged()];
+
+    internal static readonly IReadOnlyList<IFieldRule> FieldRules =
+    [
+        new FieldUnknownToReceiver(),
+        new FieldWireTypeChanged(),
+        new FieldCardinalityChanged(),
+        new FieldPackingChanged(),
+        new FieldZigZagChanged(),
+        new FieldSignednessChanged(),
+        new FieldWidthChanged(),
+        new FieldBoolIntegerChanged(),
+        new FieldEnumIntegerChanged(),
+        new FieldFloatIntegerChanged(),
+        new FieldStringBytesChanged(),
+        new FieldMessageBytesChanged(),
+        new FieldMessageTypeChanged(),
+        new FieldRenamed(),
+    ];
+
+    internal static readonly IReadOnlyList<IEnumValueRule> EnumValueRules =
+        [new EnumValueUnknownToReceiver(), new EnumValueRenamed()];
+
+    /// <summary>All rules, sorted by ID.</summary>
+    public static IReadOnlyList<RuleInfo> All { get; } = SurfaceRules.Cast<IRule>()
+        .Concat(ServiceRules).Concat(MethodRules).Concat(FieldRules).Concat(EnumValueRules)
+        .Select(r => r.Info)
+        .OrderBy(r => r.Id, StringComparer.Ordinal)
+        .ToList();
+}

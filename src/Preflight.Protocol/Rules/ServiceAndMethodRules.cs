@@ -1,0 +1,114 @@
+using Preflight.Protocol.Walking;
+
+namespace Preflight.Protocol.Rules;
+
+/// <summary>An expected service absent on one side. Missing on the agent blocks; missing on the runtime only means
+/// its binary shows no client for it, which may be incomplete evidence, so it warns.</summary>
+internal sealed class ServiceMissing : IServiceRule
+{
+    public RuleInfo Info { get; } = new("SERVICE_MISSING", Severity.Block, Directions.Both,
+        "An expected service is absent on one side (renamed package, say): every call to it fails.");
+
+    public void Check(ServicePair pair, FindingSink sink)
+    {
+        if (pair.Runtime is not null && pair.Agent is null)
+        {
+            sink.Add(Info, pair.Name, $"the runtime uses {pair.Name} but the agent does not serve it: every call to it fails");
+        }
+        else if (pair.Runtime is null && pair.Agent is not null)
+        {
+            sink.Add(Info, pair.Name,
+                $"the agent serves {pair.Name} but the runtime shows no client for it (it does not use it, or its binary hides it)",
+                Severity.Warn);
+        }
+    }
+}
+
+/// <summary>A method the runtime's client has and the agent lacks. Required methods block: no sandbox starts.</summary>
+internal sealed class RpcMissing : IMethodRule
+{
+    public RuleInfo Info { get; } = new("RPC_MISSING", Severity.Warn, Directions.Request,
+        "The runtime has a method the agent lacks: calls fail with Unimplemented / \"does not exist\"; blocks when the method is required.");
+
+    public void Check(MethodPair pair, FindingSink sink)
+    {
+        if (pair.Agent is not null)
+        {
+            return;
+        }
+        if (pair.Required)
+        {
+            sink.Add(Info, pair.Subject,
+                $"the agent does not serve {pair.Subject}, which a sandbox cannot start or run without", Severity.Block);
+        }
+        else
+        {
+            sink.Add(Info, pair.Subject,
+                $"the runtime knows {pair.Subject} but the agent does not serve it: if the runtime calls it, the call fails");
+        }
+    }
+}
+
+internal sealed class RpcStreamingChanged : IMethodRule
+{
+    public RuleInfo Info { get; } = new("RPC_STREAMING_CHANGED", Severity.Block, Directions.Both,
+        "A method is streaming on one side and unary on the other: calls cannot work.");
+
+    public void Check(MethodPair pair, FindingSink sink)
+    {
+        if (!pair.BothHaveTypes)
+        {
+            return;
+        }
+        var (runtime, agent) = (pair.Runtime, pair.Agent!);
+        if (runtime.ClientStreaming != agent.ClientStreaming || runtime.ServerStreaming != agent.ServerStreaming)
+        {
+            sink.Add(Info, pair.Subject,
+                $"{pair.Subject} is {Shape(runtime)} on the runtime and {Shape(agent)} on the agent");
+        }
+    }
+
+    private static string Shape(MethodSurface m) => (m.ClientStreaming, m.ServerStreaming) switch
+    {
+        (false, false) => "unary",
+        (true, false) => "client-streaming",
+        (false, true) => "server-streaming",
+        _ => "bidirectional-streaming",
+    };
+}
+
+/// <summary>
+/// The request type has another name and is not wire-compatible (a block was found inside it). A different name
+/// with the same structure (grpc.Interface → types.Interface at 1.4.0) is compatible and reported nowhere.
+/// </summary>
+internal sealed class RpcRequestChanged : IMethodRule
+{
+    public RuleInfo Info { get; } = new("RPC_REQUEST_CHANGED", Severity.Block, Directions.Request,
+        "A method's request type differs between the sides and is not wire-compatible.");
+
+    public void Check(MethodPair pair, FindingSink sink)
+    {
+        if (pair.BothHaveTypes && pair.Runtime.InputType != pair.Agent!.InputType && pair.RequestSeverity == Severity.Block)
+        {
+            sink.Add(Info, pair.Subject,
+                $"the runtime sends {pair.Runtime.InputType} to {pair.Subject}, the agent expects {pair.Agent.InputType}, and they are not wire-compatible",
+                direction: "request");
+        }
+    }
+}
+
+internal sealed class RpcResponseChanged : IMethodRule
+{
+    public RuleInfo Info { get; } = new("RPC_RESPONSE_CHANGED", Severity.Block, Directions.Response,
+        "A method's response type differs between the sides and is not wire-compatible.");
+
+    public void Check(MethodPair pair, FindingSink sink)
+    {
+        if (pair.BothHaveTypes && pair.Runtime.OutputType != pair.Agent!.OutputType && pair.ResponseSeverity == Severity.Block)
+        {
+            sink.Add(Info, pair.Subject,
+                $"the agent answers {pair.Subject} with {pair.Agent.OutputType}, the runtime expects {pair.Runtime.OutputType}, and they are not wire-compatible",
+                direction: "response");
+        }
+    }
+}

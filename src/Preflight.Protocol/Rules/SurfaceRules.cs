@@ -1,0 +1,104 @@
+using Preflight.Protocol.Walking;
+
+namespace Preflight.Protocol.Rules;
+
+/// <summary>A side with no descriptors and no method strings: nothing about it can be checked, which is not a pass.</summary>
+internal sealed class ProtocolUnverified : ISurfaceRule
+{
+    public RuleInfo Info { get; } = new("PROTOCOL_UNVERIFIED", Severity.Warn, Directions.Both,
+        "One side shows no protocol facts at all (no descriptors, no method strings): nothing could be compared.");
+
+    public void Check(SurfacePair pair, FindingSink sink)
+    {
+        if (pair.Runtime.IsEmpty)
+        {
+            sink.Add(Info, "runtime", "the runtime shows no protocol descriptors and no method strings: its protocol could not be checked");
+        }
+        if (pair.Agent.IsEmpty)
+        {
+            sink.Add(Info, "agent", "the agent shows no protocol descriptors and no method strings: its protocol could not be checked");
+        }
+    }
+}
+
+/// <summary>Kata 1.x speaks gRPC over HTTP/2, 2.x and later speak ttrpc; a mixed pair cannot exchange a single call.</summary>
+internal sealed class TransportMismatch : ISurfaceRule
+{
+    public RuleInfo Info { get; } = new("TRANSPORT_MISMATCH", Severity.Block, Directions.Both,
+        "One side speaks gRPC (Kata 1.x), the other ttrpc (2.x and later): they cannot talk at all, whatever the schemas say.");
+
+    public void Check(SurfacePair pair, FindingSink sink)
+    {
+        string? runtime = pair.Runtime.Transport;
+        string? agent = pair.Agent.Transport;
+        if (runtime is not null && agent is not null && runtime != agent)
+        {
+            sink.Add(Info, "transport",
+                $"the runtime speaks {runtime} and the agent speaks {agent}: no call can succeed (Kata 1.x uses gRPC, 2.x and later ttrpc)");
+        }
+    }
+}
+
+/// <summary>
+/// Storage drivers and device types are free-form strings no schema shows. When the runtime binary holds such a
+/// constant and the agent binary provably does not, the agent will reject it (the "ephemeral" failure of
+/// kata-containers/agent#272). It rests only on ConstantEvidence.Present from both binaries, which the binary
+/// scanner decides with accidental substrings ruled out; the message repeats that evidence.
+/// </summary>
+internal sealed class DriverUnknownToAgent : ISurfaceRule
+{
+    public RuleInfo Info { get; } = new("DRIVER_UNKNOWN_TO_AGENT", Severity.Warn, Directions.RuntimeToAgent,
+        "The runtime binary carries a storage driver or device type constant the agent binary lacks: the agent will reject it when sent.");
+
+    public void Check(SurfacePair pair, FindingSink sink)
+    {
+        foreach (var constant in pair.Options.Constants)
+        {
+            var runtime = Find(pair.Runtime, constant.Value);
+            var agent = Find(pair.Agent, constant.Value);
+            if (runtime is not { Present: true } || agent is null || agent.Present)
+            {
+                continue;
+            }
+            string kind = constant.Kind == ConstantKind.StorageDriver ? "storage driver" : "device type";
+            sink.Add(Info, constant.Value,
+                $"the runtime binary contains the {kind} \"{constant.Value}\" ({runtime.Evidence}, {runtime.Occurrences} occurrence(s)) " +
+                $"but the agent binary does not ({agent.Evidence}, {agent.Occurrences} occurrence(s)): " +
+                $"if the runtime sends it, the agent rejects it; {constant.Meaning}");
+        }
+    }
+
+    private static Binaries.ConstantEvidence? Find(ProtocolSurface surface, string value) =>
+        surface.Constants.FirstOrDefault(c => c.Value == value);
+}
+
+/// <summary>Methods known only from registration strings have no types, so no field rule could judge them.</summary>
+internal sealed class FieldsUnverified : ISurfaceRule
+{
+    public RuleInfo Info { get; } = new("FIELDS_UNVERIFIED", Severity.Warn, Directions.Both,
+        "A side knows methods only from method-registration strings (no descriptors): method rules ran, field rules could not.");
+
+    public void Check(SurfacePair pair, FindingSink sink)
+    {
+        foreach (string service in pair.Options.ExpectedServices.Order(StringComparer.Ordinal))
+        {
+            Report(sink, "runtime", pair.Runtime, service);
+            Report(sink, "agent", pair.Agent, service);
+        }
+    }
+
+    private void Report(FindingSink sink, string side, ProtocolSurface surface, string service)
+    {
+        if (!surface.Services.TryGetValue(service, out var known))
+        {
+            return;
+        }
+        int untyped = known.Methods.Count(m => !m.HasTypes);
+        if (untyped > 0)
+        {
+            sink.Add(Info, service,
+                $"the {side} knows {untyped} of {known.Methods.Count} methods of {service} only from method-registration strings " +
+                "(no protocol descriptors): message fields of those methods were not checked");
+        }
+    }
+}
