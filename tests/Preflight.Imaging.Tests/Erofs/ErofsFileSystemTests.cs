@@ -171,6 +171,18 @@ public sealed class ErofsFileSystemTests
 
     [Theory]
     [MemberData(nameof(Variants))]
+    public void Finding_and_reading_the_agent_reads_little_more_than_the_agent(string variant)
+    {
+        using ErofsFileSystem fs = ErofsFixture.Open(variant, out CountingStream counter);
+        using Stream stream = fs.OpenFile("/links/absolute-agent");
+        stream.CopyTo(Stream.Null);
+        // Superblock, a few inode and directory blocks, then the agent's own (possibly compressed) blocks.
+        long budget = stream.Length + 24 * 1024;
+        Assert.True(counter.BytesRead < budget, $"read {counter.BytesRead} bytes for a {stream.Length}-byte agent");
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
     public void Probe_recognises_every_variant(string variant)
     {
         using FileStream stream = File.OpenRead(ErofsFixture.ImagePath(variant));
