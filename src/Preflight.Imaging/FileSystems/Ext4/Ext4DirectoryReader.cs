@@ -15,7 +15,10 @@ internal sealed class Ext4DirectoryReader
     private const int HeaderSize = 8;
 
     /// <summary>A directory this large is not a real guest image; stops a corrupt size from looping for ages.</summary>
-    private const long MaxDirectoryBlocks = 1L << 20;
+    private const long MaxDirectoryBlocks = 1L << 18;
+
+    /// <summary>Caps what a listing can hold in memory.</summary>
+    private const long MaxEntries = 1L << 22;
 
     private readonly Ext4Volume _volume;
 
@@ -41,6 +44,9 @@ internal sealed class Ext4DirectoryReader
         return entries;
     }
 
+    /// <summary>
+    /// Lazy, block by block: a lookup that finds its name early stops reading the directory there.
+    /// </summary>
     private IEnumerable<DirectoryEntry> ReadBlocks(Ext4Node directory, IExt4BlockMap map)
     {
         int blockSize = _volume.BlockSize;
@@ -52,6 +58,7 @@ internal sealed class Ext4DirectoryReader
 
         var buffer = new byte[blockSize];
         var entries = new List<DirectoryEntry>();
+        long yielded = 0;
         long logical = 0;
         while (logical < blocks)
         {
@@ -65,10 +72,18 @@ internal sealed class Ext4DirectoryReader
                 }
                 long physical = run.Physical + (logical - run.Logical);
                 _volume.ReadBlock(physical, buffer, $"a block of directory inode {directory.Inode}");
+                entries.Clear();
                 ParseRecords(buffer, directory, physical, entries);
+                foreach (DirectoryEntry entry in entries)
+                {
+                    if (++yielded > MaxEntries)
+                    {
+                        throw _volume.Error(null, $"directory inode {directory.Inode} has more than {MaxEntries} entries");
+                    }
+                    yield return entry;
+                }
             }
         }
-        return entries;
     }
 
     private void ParseRecords(ReadOnlySpan<byte> area, Ext4Node directory, long physicalBlock, List<DirectoryEntry> into)
