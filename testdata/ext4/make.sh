@@ -10,6 +10,8 @@
 #              `debugfs -R "dump PATH"` (slow links: the target is the link's data)
 #   X.ls       "<dir>\t<name>\t<inode>\t<mode(octal)>\t<size>" for every entry of every directory, from `debugfs -R "ls -p DIR"`
 #   X.stat     `debugfs -R "stat PATH"` output for a few interesting inodes (extent depth, flags), for humans
+#   X.slices   "<path> <offset> <length> <sha256>" of slices of big files (ext4, ext4-1k, ext2 only), for seeking
+# and broken-{magic,truncated,extent,dirent}.img: a small real image damaged with dd in one place each.
 set -euo pipefail
 
 out="${1:?usage: make.sh OUTDIR}"
