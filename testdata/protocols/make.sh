@@ -2,6 +2,7 @@
 # Builds the protocol fixtures into OUTDIR (testdata/generated/protocols):
 #   history/<version>.binpb          every history version, compiled by protoc (FileDescriptorSet, imports included)
 #   cases/<RULE>.{runtime,agent}.binpb   every per-rule case pair, compiled by protoc
+#   misc/<name>.binpb                recursive types, proto2 features (walker/fingerprint/writer edge cases)
 #   buf/<RULE>.agent-against-runtime.json and .runtime-against-agent.json
 #                                    `buf breaking --error-format json` (WIRE rules) in both directions, so the
 #                                    tests can compare our field-level findings with buf's
@@ -10,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: make.sh OUTDIR}"
 buf_version="1.75.0"
-mkdir -p "$out/history" "$out/cases" "$out/buf"
+mkdir -p "$out/history" "$out/cases" "$out/misc" "$out/buf"
 
 compile() { # compile DIR OUTFILE: every .proto in DIR, well-known imports from protoc's own include path
   local dir="$1" target="$2"
@@ -27,6 +28,10 @@ for dir in "$here"/cases/*/; do
   rule="$(basename "$dir")"
   compile "$dir/runtime" "$out/cases/$rule.runtime.binpb"
   compile "$dir/agent" "$out/cases/$rule.agent.binpb"
+done
+
+for dir in "$here"/misc/*/; do
+  compile "$dir" "$out/misc/$(basename "$dir").binpb"
 done
 
 # buf, pinned, from the npm registry (skipped when already installed at that version).

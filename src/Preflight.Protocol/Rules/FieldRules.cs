@@ -39,11 +39,12 @@ internal sealed class FieldWireTypeChanged : IFieldRule
             return;
         }
         var (sender, receiver) = (pair.Sender!, pair.Receiver!);
-        string senderWire = sender.Packed ? "LEN (packed)" : FieldTypes.WireName(sender.Class);
+        string senderWire = sender.Packed ? "packed LEN" : FieldTypes.WireName(sender.Class);
+        string receiverWire = FieldTypes.WireName(receiver.Class);
         sink.Add(Info, pair.Subject,
             $"field {sender.Number} of {sender.Owner} is {sender.Describe()} ({sender.Name}) on the {pair.SenderSide} " +
-            $"but {receiver.Describe()} ({receiver.Name}) on the {pair.ReceiverSide}: wire type {senderWire} cannot be " +
-            $"read as {FieldTypes.WireName(receiver.Class)}; the {pair.ReceiverSide} rejects the message or loses the value",
+            $"but {receiver.Describe()} ({receiver.Name}) on the {pair.ReceiverSide}: the encodings differ ({senderWire} vs {receiverWire}); " +
+            $"the {pair.ReceiverSide} rejects the message or reads garbage",
             direction: pair.DirectionName);
     }
 }
@@ -65,7 +66,9 @@ internal sealed class FieldCardinalityChanged : IFieldRule
         sink.Add(Info, pair.Subject,
             $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
             $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}" +
-            (loses ? ": the receiver keeps only the last element (messages are merged into one)" : ": the receiver gets a one-element list"),
+            (!loses ? ": the receiver gets a one-element list"
+                : pair.Sender.IsMessage ? ": the receiver merges every element into one message"
+                : ": the receiver keeps only the last element"),
             loses ? Severity.Warn : Severity.Info, pair.DirectionName);
     }
 }

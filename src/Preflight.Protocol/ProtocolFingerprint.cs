@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf.Reflection;
+using FieldLabel = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Label;
+
+namespace Preflight.Protocol;
+
+/// <summary>
+/// A stable hash of the wire surface of the expected services: service and method names, streaming, and for every
+/// message reached its field numbers, types, labels and packing, and its enums' numbers. Field, message and enum
+/// names are left out and messages are identified by structure, so renaming a field or moving a message to another
+/// package keeps the fingerprint; anything that changes bytes on the wire changes it.
+/// </summary>
+public static class ProtocolFingerprint
+{
+    public static string Compute(ProtocolSurface surface, CompatibilityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(surface);
+        ArgumentNullException.ThrowIfNull(options);
+        var canon = new Canonicalizer(surface);
+        var text = new StringBuilder();
+        foreach (string name in options.ExpectedServices.Order(StringComparer.Ordinal))
+        {
+            if (!surface.Services.TryGetValue(name, out var service))
+            {
+                continue;
+            }
+            text.Append("service ").Append(name).Append('\n');
+            foreach (var method in service.Methods)
+            {
+                text.Append("rpc ").Append(method.Name)
+                    .Append(method.ClientStreaming ? " stream" : "").Append(' ').Append(canon.TypeRef(method.InputType))
+                    .Append(method.ServerStreaming ? " stream" : "").Append(' ').Append(canon.TypeRef(method.OutputType))
+                    .Append('\n');
+            }
+        }
+        return "sha256:" + Hex(text.ToString());
+    }
+
+    private static string Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// Turns a message into text naming only structure. A child message appears as the hash of its own text, so
+    /// shared types cost nothing extra; a message already being described (a recursive type) appears as "^k", k
+    /// levels up, which is what makes the description finite and still structural.
+    /// </summary>
+    private sealed class Canonicalizer(ProtocolSurface surface)
+    {
+        private readonly Dictionary<string, string> done = new(StringComparer.Ordinal);
+        private readonly List<string> stack = [];
+
+        /// <summary>"untyped" for a method known only from strings; "extern:name" for a type no descriptor defines.</summary>
+        public string TypeRef(string? type)
+        {
+            if (type is null)
+            {
+                return "untyped";
+            }
+            var (text, _) = Message(type);
+            return text;
+        }
+
+        /// <summary>The reference text for a message and the lowest stack level it refers back to (int.MaxValue: none).</summary>
+        private (string Text, int Lowest) Message(string name)
+        {
+            int onStack = stack.IndexOf(name);
+            if (onStack >= 0)
+            {
+                return ("^" + (stack.Count - onStack), onStack);
+            }
+            if (done.TryGetValue(name, out string? cached))
+            {
+                return (cached, int.MaxValue);
+            }
+            var message = surface.FindMessage(name);
+            if (message is null)
+            {
+                return ("extern:" + name, int.MaxValue);
+            }
+            int level = stack.Count;
+            stack.Add(name);
+            int lowest = int.MaxValue;
+            var parts = new List<string>();
+            foreach (var field in message.Field.OrderBy(f => f.Number))
+            {
+                var (part, refLevel) = Field(name, field);
+                parts.Add(part);
+                lowest = Math.Min(lowest, refLevel);
+            }
+            stack.RemoveAt(stack.Count - 1);
+            string text = "m" + Hex("{" + string.Join(";", parts) + "}")[..32];
+            // A description that points above itself depends on where it was reached from, so it is not reused.
+            if (lowest >= level)
+            {
+                done[name] = text;
+                return (text, int.MaxValue);
+            }
+            return (text, lowest);
+        }
+
+        private (string Text, int Lowest) Field(string owner, FieldDescriptorProto field)
+        {
+            var shape = new Walking.FieldShape(owner, field, IsProto3(owner));
+            string label = field.Label switch
+            {
+                FieldLabel.Repeated => shape.Packed ? "packed" : "repeated",
+                FieldLabel.Required => "required",
+                _ => "single",
+            };
+            string head = field.Number + ":" + label + ":" + Walking.FieldTypes.Keyword(shape.Type);
+            if (shape.IsMessage)
+            {
+                var (text, lowest) = Message(shape.TypeName);
+                return (head + ":" + text, lowest);
+            }
+            if (shape.IsEnum)
+            {
+                return (head + ":" + Enum(shape.TypeName), int.MaxValue);
+            }
+            return (head, int.MaxValue);
+        }
+
+        private string Enum(string name)
+        {
+            var value = surface.FindEnum(name);
+            if (value is null)
+            {
+                return "extern:" + name;
+            }
+            return "e{" + string.Join(",", value.Value.Select(v => v.Number).Distinct().Order()) + "}";
+        }
+
+        private bool IsProto3(string message) =>
+            surface.SyntaxByMessage.TryGetValue(message, out string? syntax) && syntax == "proto3";
+    }
+}
