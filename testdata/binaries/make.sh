@@ -31,11 +31,13 @@ entries="$out/manifest.d"
 mkdir -p "$tools" "$work" "$entries" "$out/descsets"
 
 export GO111MODULE=off
-export GOFLAGS=-trimpath
+export GOFLAGS="-trimpath -buildvcs=false"
 export GOCACHE="$out/cache/go"
 export CGO_ENABLED=0
 # rust-protobuf 2.27 output predates today's rustc lints; its warnings are noise here.
-export RUSTFLAGS="-A warnings"
+# The remaps keep OUTDIR out of the binaries (Rust's answer to Go's -trimpath), so they do not
+# depend on where the repository is checked out.
+export RUSTFLAGS="-A warnings --remap-path-prefix=$work=/build --remap-path-prefix=$out/cache/cargo=/target --remap-path-prefix=/usr/share/cargo/registry=/cargo/registry"
 export PATH="$tools:$PATH"
 
 log() { echo "binaries: $*" >&2; }
@@ -110,6 +112,60 @@ go_package_of() { echo "kfx/protocols/$(sed -n 's/^package \([a-z_]*\);/\1/p' "$
 
 # ---------------------------------------------------------------- Go binaries
 
+# The Go module each Debian source tree in /usr/share/gocode is, at the Debian package's version.
+module_of() {
+  case "$1" in
+    github.com/containerd/ttrpc*)  echo "github.com/containerd/ttrpc v1.1.1" ;;
+    github.com/gogo/protobuf*)     echo "github.com/gogo/protobuf v1.3.2" ;;
+    github.com/golang/protobuf*)   echo "github.com/golang/protobuf v1.3.5" ;;
+    github.com/sirupsen/logrus*)   echo "github.com/sirupsen/logrus v1.9.0" ;;
+    golang.org/x/net*)             echo "golang.org/x/net v0.7.0" ;;
+    golang.org/x/sys*)             echo "golang.org/x/sys v0.3.0" ;;
+    golang.org/x/text*)            echo "golang.org/x/text v0.7.0" ;;
+    google.golang.org/genproto*)   echo "google.golang.org/genproto v0.0.0-20200413115906-b5235f65be36" ;;
+    google.golang.org/grpc*)       echo "google.golang.org/grpc v1.33.3" ;;
+    google.golang.org/protobuf*)   echo "google.golang.org/protobuf v1.28.1" ;;
+    *) echo "make.sh: no module known for Go package $1" >&2; return 1 ;;
+  esac
+}
+
+# vendor_module GOPATH PROGRAM DEST: turns the GOPATH build tree into a Go module at Kata's module
+# path with a vendor/ directory over /usr/share/gocode, so the binary's build info names its
+# dependencies and their versions (go version -m), as a release build's does. Prints the
+# program's directory inside the module.
+vendor_module() {
+  local gopath="$1" program="$2" dest="$3" module_path dir pkg
+  case "$program" in
+    runtime-ttrpc) module_path=github.com/kata-containers/kata-containers/src/runtime dir=cmd/containerd-shim-kata-v2 ;;
+    runtime-grpc)  module_path=github.com/kata-containers/runtime dir=cli ;;
+    agent-grpc)    module_path=github.com/kata-containers/agent dir=. ;;
+  esac
+  local deps
+  deps="$(GOPATH="$gopath:/usr/share/gocode" go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "kfx/cmd/$program" | grep -v '^kfx/')"
+  rm -rf "$dest" && mkdir -p "$dest/$dir" "$dest/vendor"
+  cp -r "$gopath/src/kfx/protocols" "$dest/protocols"
+  cp "$gopath/src/kfx/cmd/$program"/*.go "$dest/$dir/"
+  grep -rl '"kfx/' "$dest" --include='*.go' | xargs sed -i "s#\"kfx/#\"$module_path/#"
+  local modules
+  modules="$(for pkg in $deps; do module_of "$pkg"; done | sort -u)"
+  {
+    printf 'module %s\n\ngo 1.19\n\nrequire (\n' "$module_path"
+    echo "$modules" | sed 's/^/\t/'
+    printf ')\n'
+  } > "$dest/go.mod"
+  local mod version
+  while read -r mod version; do
+    mkdir -p "$dest/vendor/$(dirname "$mod")"
+    ln -s "/usr/share/gocode/src/$mod" "$dest/vendor/$mod"
+    # The language version each dependency declares (vendor mode otherwise assumes go 1.16).
+    local lang
+    lang="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "/usr/share/gocode/src/$mod/go.mod" 2>/dev/null || true)"
+    printf '# %s %s\n## explicit%s\n' "$mod" "$version" "${lang:+; go $lang}"
+    for pkg in $deps; do [ "$(module_of "$pkg")" = "$mod $version" ] && echo "$pkg"; done
+  done <<< "$modules" > "$dest/vendor/modules.txt"
+  echo "$dir"
+}
+
 # go_build NAME VERSION GENERATOR PROGRAM PREFIX TYPES_PATH ARCHES...
 #   GENERATOR: gogo-ttrpc (2.0-3.2 runtime), go-ttrpc (3.3+ runtime), gogo-grpc (1.x runtime/agent)
 #   PROGRAM:   runtime-ttrpc, runtime-grpc or agent-grpc (go/src/kfx/cmd/<PROGRAM>/main.go)
@@ -118,6 +174,7 @@ go_build() {
   local name="$1" version="$2" generator="$3" program="$4" prefix="$5" types_path="$6"; shift 6
   local b="$work/$name" arch all_built=1
   for arch in "$@"; do
+    expected+=("$name-$arch")
     newer_than "$out/$name-$arch" "$history/$version" "$here/go/src/kfx/cmd/$program" "$here/drivers.tsv" "$0" \
       || all_built=0
   done
@@ -176,6 +233,8 @@ go_build() {
   cp "$here/go/src/kfx/cmd/$program/main.go" "$gopath/src/kfx/cmd/$program/"
   [ "$role" = runtime ] && fixturetool go-calls "$b/set.binpb" "$transport" > "$gopath/src/kfx/cmd/$program/calls.go"
   fixturetool go-drivers "$here/drivers.tsv" "$side" "$version" > "$gopath/src/kfx/cmd/$program/drivers.go"
+  local module
+  module="$(vendor_module "$gopath" "$program" "$b/mod")"
 
   local commit ldflags
   commit="$(commit_of "$version")"
@@ -195,9 +254,10 @@ go_build() {
   for arch in "$@"; do
     goarch="${arch%-stripped}" stripped=false flags="$ldflags"
     [ "$arch" != "$goarch" ] && stripped=true flags="$ldflags -s -w"
-    GOPATH="$gopath:/usr/share/gocode" GOARCH="$goarch" go build -ldflags "$flags" -o "$out/$name-$arch" "kfx/cmd/$program"
+    (cd "$b/mod" && GO111MODULE=on GOPROXY=off GOFLAGS="-mod=vendor -trimpath -buildvcs=false" GOARCH="$goarch" \
+      go build -ldflags "$flags" -o "$out/$name-$arch" "./$module")
     [ "$goarch" = amd64 ] && version_output="$("$out/$name-$arch" --version)"
-    go version -m "$out/$name-$arch" > "$out/$name-$arch.buildinfo.txt"
+    (cd "$out" && go version -m "$name-$arch") > "$out/$name-$arch.buildinfo.txt"
     fixturetool entry -file "$name-$arch" -role "$role" -language go -generator "$generator_name" \
       -arch "$goarch" -stripped="$stripped" -transport "$transport" -version "$version" -commit "$commit" \
       -version-output "$version_output" -protocol "$version" -set "$b/set.binpb" -encoding "$encoding" \
@@ -212,6 +272,7 @@ go_build() {
 #   MODE lite: lite_runtime=true, no descriptors at all, only the ttrpc method paths survive.
 rust_build() {
   local name="$1" version="$2" mode="$3" prefix="$4"
+  expected+=("$name")
   newer_than "$out/$name" "$history/$version" "$here/rust/agent" "$here/drivers.tsv" "$0" && return 0
   log "building $name (rust-protobuf 2.27 $mode, ttrpc 0.5, protocol $version)"
   local b="$work/$name" crate="$work/$name/crate" files=() f
@@ -275,6 +336,7 @@ c_build() {
     s390x) cc=s390x-linux-gnu-gcc ;;
     *) echo "no cross compiler for $arch" >&2; return 1 ;;
   esac
+  expected+=("$name")
   newer_than "$out/$name" "$history/$version" "$here/c" "$here/drivers.tsv" "$0" && return 0
   log "building $name ($cc, protocol $version)"
   local b="$work/$name" files=() f commit
@@ -292,6 +354,8 @@ c_build() {
 }
 
 # ---------------------------------------------------------------- the fixture set
+
+expected=()   # every binary this run should leave behind; anything else in OUTDIR is stale
 
 build_tools
 build_descsets
@@ -322,6 +386,12 @@ rust_build agent-rust-lite-3.5.0-amd64 3.5.0 lite ""
 c_build agent-c-2.5.0-arm64 2.5.0 arm64
 c_build agent-c-2.5.0-s390x 2.5.0 s390x
 
+for entry in "$entries"/*.json; do
+  stale="$(basename "$entry" .json)"
+  case " ${expected[*]} " in *" $stale "*) continue ;; esac
+  log "removing stale $stale"
+  rm -f "$entry" "$out/$stale" "$out/$stale.buildinfo.txt"
+done
 fixturetool manifest "$entries" > "$out/manifest.json"
 fixturetool verify "$out/manifest.json" "$out"
 log "done: $(ls "$entries" | wc -l) binaries in $out"
