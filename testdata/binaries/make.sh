@@ -15,8 +15,10 @@
 #     (its cmd/protoc-gen-gogottrpc and cmd/protoc-gen-go-ttrpc are built from source here, so the
 #     gogottrpc package is not needed), golang-google-grpc-dev (1.33, 1.x transport) and what it
 #     pulls in (golang-golang-x-net-dev, golang-google-genproto-dev, golang-github-golang-protobuf-1-3-dev)
-#   cargo, rustc (any recent toolchain), librust-protobuf-dev, librust-protobuf-codegen-dev (2.27),
-#     librust-ttrpc-dev (0.5) and their dependencies in /usr/share/cargo/registry
+#   cargo, rustc: NOT in install-tools.sh (this machine has a rustup toolchain, 1.95; Debian's
+#     `cargo` package should do, untested), librust-protobuf-dev, librust-ttrpc-dev (0.5), which
+#     pulls librust-protobuf-codegen-pure-dev and librust-protobuf-codegen-dev (2.27) and the rest
+#     of /usr/share/cargo/registry
 #   gcc, gcc-aarch64-linux-gnu, gcc-s390x-linux-gnu (C stand-in agents for arm64 and big-endian s390x)
 #   binutils (strip is not used: Go strips with -ldflags "-s -w")
 set -euo pipefail
