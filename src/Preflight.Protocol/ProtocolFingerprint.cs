@@ -72,6 +72,12 @@ public static class ProtocolFingerprint
             {
                 return (cached, int.MaxValue);
             }
+            // Well-known types are fixed by the protobuf project; binaries often leave their descriptors out
+            // (rust-protobuf keeps them in its own crate), so they are identified by name, found or not.
+            if (name.StartsWith("google.protobuf.", StringComparison.Ordinal))
+            {
+                return ("wkt:" + name, int.MaxValue);
+            }
             var message = surface.FindMessage(name);
             if (message is null)
             {

@@ -162,7 +162,20 @@ public sealed class ProtocolSurface
             .Where(m => m.Evidence == MethodStringsEvidence)
             .Select(m => (m.Service, m.Method))
             .ToList();
-        return Build(files, methodsFromStrings, facts.Transport, facts.Constants);
+        return Build(files, methodsFromStrings, TransportOf(facts), facts.Constants);
+    }
+
+    /// <summary>
+    /// The scanner leaves Transport null when a binary links both libraries. Go's containerd/ttrpc itself imports
+    /// grpc-go packages (status codes), while no Kata 1.x binary links ttrpc, so ttrpc among the libraries decides.
+    /// </summary>
+    private static string? TransportOf(BinaryFacts facts)
+    {
+        if (facts.Transport is not null)
+        {
+            return facts.Transport;
+        }
+        return facts.TransportLibraries.Contains("ttrpc") ? "ttrpc" : null;
     }
 
     /// <summary>
@@ -243,8 +256,16 @@ public sealed class ProtocolSurface
             }
         }
 
+        // Descriptors and registration strings come from the same generated code, so where a service has a
+        // descriptor its method list is complete and typed; strings only speak for services without one. (Go packs
+        // string constants back to back, so string evidence is also the less precise of the two.)
+        var described = methods.Keys.ToHashSet(StringComparer.Ordinal);
         foreach (var (service, method) in methodsFromStrings)
         {
+            if (described.Contains(service))
+            {
+                continue;
+            }
             GetOrAdd(methods, service).TryAdd(method, new MethodSurface(service, method, null, null, false, false, MethodStringsEvidence));
         }
 
