@@ -84,6 +84,10 @@ public static class ProtocolFingerprint
                 return ("extern:" + name, int.MaxValue);
             }
             int level = stack.Count;
+            if (level >= Walking.SurfaceWalker.MaxDepth)
+            {
+                throw new ProtocolFormatException("protocol surface", $"messages nest deeper than {Walking.SurfaceWalker.MaxDepth} levels below {name}");
+            }
             stack.Add(name);
             int lowest = int.MaxValue;
             var parts = new List<string>();

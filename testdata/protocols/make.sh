@@ -2,7 +2,7 @@
 # Builds the protocol fixtures into OUTDIR (testdata/generated/protocols):
 #   history/<version>.binpb          every history version, compiled by protoc (FileDescriptorSet, imports included)
 #   cases/<RULE>.{runtime,agent}.binpb   every per-rule case pair, compiled by protoc
-#   misc/<name>.binpb                recursive types, proto2 features (walker/fingerprint/writer edge cases)
+#   misc/<name>.binpb                recursive types, proto2 features, a 5000-deep message chain (edge cases)
 #   buf/<RULE>.agent-against-runtime.json and .runtime-against-agent.json
 #                                    `buf breaking --error-format json` (WIRE rules) in both directions, so the
 #                                    tests can compare our field-level findings with buf's
@@ -33,6 +33,16 @@ done
 for dir in "$here"/misc/*/; do
   compile "$dir" "$out/misc/$(basename "$dir").binpb"
 done
+
+# A hostile-shaped protocol: a chain of 5000 messages, each holding the next (bounds of walker and fingerprint).
+chain="$out/misc/chain"
+mkdir -p "$chain"
+{
+  printf 'syntax = "proto3";\npackage grpc;\nservice AgentService {\n  rpc CreateContainer(M0) returns (M0);\n}\n'
+  for i in $(seq 0 4998); do printf 'message M%d {\n  M%d next = 1;\n}\n' "$i" "$((i + 1))"; done
+  printf 'message M4999 {\n  string end = 1;\n}\n'
+} > "$chain/chain.proto"
+compile "$chain" "$out/misc/chain.binpb"
 
 # buf, pinned, from the npm registry (skipped when already installed at that version).
 if [ "$("$out/buf/node_modules/.bin/buf" --version 2>/dev/null || true)" != "$buf_version" ]; then

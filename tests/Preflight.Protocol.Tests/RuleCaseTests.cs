@@ -96,6 +96,16 @@ public class RuleCaseTests
     }
 
     [Fact]
+    public void EveryRuleIsDocumentedWithItsDefaultSeverity()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestData.Root, "src", "Preflight.Protocol", "README.md"));
+        foreach (var rule in RuleCatalog.All)
+        {
+            Assert.Contains($"| {rule.Id} | {rule.DefaultSeverity.ToString().ToLowerInvariant()} |", readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void VerdictIsTheWorstSeverity()
     {
         Assert.Equal(Verdict.Pass, VerdictCalculator.From([]));

@@ -10,6 +10,10 @@ namespace Preflight.Protocol.Walking;
 /// </summary>
 internal sealed class SurfaceWalker
 {
+    /// <summary>Real protocols nest a handful of levels; a chain deeper than this is hostile input, and following it
+    /// would exhaust the stack.</summary>
+    public const int MaxDepth = 200;
+
     private readonly ProtocolSurface runtime;
     private readonly ProtocolSurface agent;
     private readonly CompatibilityOptions options;
@@ -98,6 +102,10 @@ internal sealed class SurfaceWalker
         if (!walkingMessages.Add(key))
         {
             return null;
+        }
+        if (walkingMessages.Count > MaxDepth)
+        {
+            throw new ProtocolFormatException("protocol surface", $"messages nest deeper than {MaxDepth} levels below {senderType}");
         }
         var sender = SenderOf(flow);
         var receiver = ReceiverOf(flow);

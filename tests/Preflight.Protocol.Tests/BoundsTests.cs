@@ -1,0 +1,34 @@
+using Preflight.Protocol;
+
+namespace Preflight.Tests;
+
+/// <summary>Hostile-shaped input (a 5000-deep message chain compiled by protoc) ends in the layer's exception, never a stack overflow.</summary>
+public class BoundsTests
+{
+    [Fact]
+    public void DeepMessageChainIsRejectedNotFollowedToTheEnd()
+    {
+        var chain = SurfaceTests.Misc("chain");
+        var error = Assert.Throws<ProtocolFormatException>(() => CompatibilityChecker.Compare(chain, SurfaceTests.Misc("chain"), CompatibilityOptions.Default));
+        Assert.Contains("deeper than", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ProtocolFormatException>(() => ProtocolFingerprint.Compute(chain, CompatibilityOptions.Default));
+    }
+
+    [Fact]
+    public void ReachabilityOfADeepChainIsIterative()
+    {
+        var chain = SurfaceTests.Misc("chain");
+        var method = chain.Services["grpc.AgentService"].Find("CreateContainer")!;
+        Assert.Equal(5000, chain.ReachableTypes(method).Count);
+    }
+
+    [Fact]
+    public void ChainAgainstAShallowAgentStopsWhereTheAgentStops()
+    {
+        // The agent's request has a string at field 1 where the chain has its next message, so the walk ends at once:
+        // depth is bounded by what both sides share, not by one side's chain.
+        var findings = CompatibilityChecker.Compare(SurfaceTests.Misc("chain"), Fixtures.Case("TRANSPORT_MISMATCH", "agent"), CompatibilityOptions.Default);
+        HistoryTests.AssertHas(findings, "RPC_REQUEST_CHANGED", Severity.Block, "grpc.AgentService.CreateContainer");
+        HistoryTests.AssertHas(findings, "FIELD_MESSAGE_BYTES_CHANGED", Severity.Block, "grpc.M0.next");
+    }
+}
