@@ -21,6 +21,11 @@ internal static class DescriptorNames
         {
             return false;
         }
+        // Bytes after a descriptor can pass for one more string field; syntax has only a few honest values.
+        if (proto.Syntax is not ("" or "proto2" or "proto3" or "editions"))
+        {
+            return false;
+        }
         if (proto.Dependency.Any(d => !d.EndsWith(".proto", StringComparison.Ordinal)))
         {
             return false;

@@ -26,7 +26,10 @@ public static class DescriptorScanner
     private const int MaxNameLength = 1024;
     private const int MaxBackoffAttempts = 8;
 
-    public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory)
+    public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory) => Scan(memory, RecursionLimit);
+
+    /// <summary>As <see cref="Scan(ReadOnlyMemory{byte})"/>, with a chosen nesting limit (tests use a low one).</summary>
+    public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, int recursionLimit)
     {
         var data = memory.Span;
         var found = new List<EmbeddedDescriptor>();
@@ -42,7 +45,7 @@ public static class DescriptorScanner
             if (takeProto)
             {
                 int nameEnd = nextProto + 6;
-                if (nextProto >= resumeRawAt && TryRawAt(data, nameEnd, out var descriptor))
+                if (nextProto >= resumeRawAt && TryRawAt(data, nameEnd, recursionLimit, out var descriptor))
                 {
                     Add(found, seen, descriptor!);
                     // Names inside this descriptor (its dependencies) end in ".proto" too: skip past it.
@@ -52,7 +55,7 @@ public static class DescriptorScanner
             }
             else
             {
-                if (inflatedBudget > 0 && TryGzipAt(memory, nextGzip, ref inflatedBudget, out var descriptor))
+                if (inflatedBudget > 0 && TryGzipAt(memory, nextGzip, recursionLimit, ref inflatedBudget, out var descriptor))
                 {
                     Add(found, seen, descriptor!);
                 }
@@ -84,7 +87,7 @@ public static class DescriptorScanner
     /// A raw descriptor starts with field 1 (tag 0x0A), a varint length and the file name, which ends in ".proto" at
     /// <paramref name="nameEnd"/>. We do not know the name's length, so try every length whose varint fits.
     /// </summary>
-    private static bool TryRawAt(ReadOnlySpan<byte> data, int nameEnd, out EmbeddedDescriptor? descriptor)
+    private static bool TryRawAt(ReadOnlySpan<byte> data, int nameEnd, int recursionLimit, out EmbeddedDescriptor? descriptor)
     {
         descriptor = null;
         for (int length = 7; length <= MaxNameLength && length + 2 <= nameEnd; length++)
@@ -103,7 +106,7 @@ public static class DescriptorScanner
             bool lengthMatches = varintLength == 1
                 ? data[start + 1] == length
                 : data[start + 1] == (byte)((length & 0x7F) | 0x80) && data[start + 2] == (byte)(length >> 7);
-            if (lengthMatches && TryMeasureAndParse(data[start..], start, out descriptor))
+            if (lengthMatches && TryMeasureAndParse(data[start..], start, recursionLimit, out descriptor))
             {
                 return true;
             }
@@ -111,7 +114,7 @@ public static class DescriptorScanner
         return false;
     }
 
-    private static bool TryMeasureAndParse(ReadOnlySpan<byte> candidate, int offset, out EmbeddedDescriptor? descriptor)
+    private static bool TryMeasureAndParse(ReadOnlySpan<byte> candidate, int offset, int recursionLimit, out EmbeddedDescriptor? descriptor)
     {
         descriptor = null;
         var ends = ProtoWireWalker.FileDescriptorFieldEnds(candidate);
@@ -119,15 +122,21 @@ public static class DescriptorScanner
         for (int i = ends.Count - 1; i >= 0 && i >= ends.Count - MaxBackoffAttempts; i--)
         {
             byte[] bytes = candidate[..ends[i]].ToArray();
-            if (TryParse(bytes, "raw", offset, out descriptor))
+            var outcome = TryParse(bytes, "raw", offset, recursionLimit, out descriptor);
+            if (outcome == ParseOutcome.Parsed)
             {
                 return true;
+            }
+            if (outcome == ParseOutcome.TooDeep)
+            {
+                // Dropping fields would only hide the deep messages and report a descriptor missing them.
+                return false;
             }
         }
         return false;
     }
 
-    private static bool TryGzipAt(ReadOnlyMemory<byte> data, int offset, ref long budget, out EmbeddedDescriptor? descriptor)
+    private static bool TryGzipAt(ReadOnlyMemory<byte> data, int offset, int recursionLimit, ref long budget, out EmbeddedDescriptor? descriptor)
     {
         descriptor = null;
         int deflateStart = GzipHeaderLength(data.Span[offset..]);
@@ -142,7 +151,8 @@ public static class DescriptorScanner
         }
         // The whole member must be exactly one FileDescriptorProto.
         var ends = ProtoWireWalker.FileDescriptorFieldEnds(inflated);
-        return ends.Count > 0 && ends[^1] == inflated.Length && TryParse(inflated, "gzip", offset, out descriptor);
+        return ends.Count > 0 && ends[^1] == inflated.Length
+            && TryParse(inflated, "gzip", offset, recursionLimit, out descriptor) == ParseOutcome.Parsed;
     }
 
     /// <summary>Length of a gzip member header (RFC 1952), or -1 when the bytes are not one.</summary>
@@ -235,29 +245,32 @@ public static class DescriptorScanner
         return length is >= 7 and <= MaxNameLength;
     }
 
-    private static bool TryParse(byte[] bytes, string encoding, long offset, out EmbeddedDescriptor? descriptor)
+    private enum ParseOutcome { Parsed, Rejected, TooDeep }
+
+    private static ParseOutcome TryParse(byte[] bytes, string encoding, long offset, int recursionLimit, out EmbeddedDescriptor? descriptor)
     {
         descriptor = null;
         FileDescriptorProto proto;
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            var input = CodedInputStream.CreateWithLimits(stream, bytes.Length + 1, RecursionLimit);
+            var input = CodedInputStream.CreateWithLimits(stream, bytes.Length + 1, recursionLimit);
             proto = FileDescriptorProto.Parser.ParseFrom(input);
         }
-        catch (InvalidProtocolBufferException)
+        catch (InvalidProtocolBufferException e)
         {
-            return false;
+            // Google.Protobuf's type for this case is internal; its message names the nesting.
+            return e.Message.Contains("nesting", StringComparison.Ordinal) ? ParseOutcome.TooDeep : ParseOutcome.Rejected;
         }
         if (!DescriptorNames.AreWellFormed(proto))
         {
-            return false;
+            return ParseOutcome.Rejected;
         }
         var services = proto.Service
             .Select(s => proto.Package.Length == 0 ? s.Name : proto.Package + "." + s.Name)
             .ToList();
         descriptor = new EmbeddedDescriptor(proto.Name, proto.Package, services, encoding, offset, bytes);
-        return true;
+        return ParseOutcome.Parsed;
     }
 
     private static bool IsPrintable(byte b) => b is > 0x20 and < 0x7F;

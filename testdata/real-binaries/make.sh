@@ -43,6 +43,30 @@ head -c 40 "$out/containerd" > "$bad/truncated-header"
 head -c 1048576 "$out/containerd" > "$bad/truncated-sections"
 # Garbage followed by a gzip stream that expands to 100 MiB of zeros: the scanner must stop at its cap.
 { head -c 4096 "$out/containerd"; head -c 100M /dev/zero | gzip -c -n; } > "$bad/gzip-bomb"
-# A gzip stream cut in the middle: it never ends.
-{ head -c 4096 "$out/containerd"; head -c 1M /dev/urandom | gzip -c -n | head -c 200000; } > "$bad/gzip-unterminated"
+# A gzip stream cut in the middle: it never ends. (Through a file: `gzip | head` would die of SIGPIPE under pipefail.)
+head -c 4M "$out/containerd" | gzip -c -n > "$bad/whole.gz"
+{ head -c 4096 "$out/containerd"; head -c 200000 "$bad/whole.gz"; } > "$bad/gzip-unterminated"
+rm -f "$bad/whole.gz"
+
+# Descriptor sets written by protoc: a normal file (the scanner must find it raw, as protoc serialized it) and one
+# with messages nested 30 deep (protoc refuses deeper), to show a recursion limit below that skips it.
+# Debian package: protobuf-compiler (protoc).
+protos="$out/protos"
+mkdir -p "$protos"
+cat > "$protos/shallow.proto" <<'PROTO'
+syntax = "proto3";
+package fixture.shallow;
+message Ping { string text = 1; repeated int32 numbers = 2; }
+message Pong { Ping echo = 1; }
+service Echo { rpc Say(Ping) returns (Pong); rpc Shout(Ping) returns (Pong); }
+PROTO
+{
+  echo 'syntax = "proto3";'
+  echo 'package fixture.deep;'
+  for i in $(seq 1 30); do echo "message M$i { int32 v = 1;"; done
+  for i in $(seq 1 30); do echo "}"; done
+} > "$protos/deep.proto"
+protoc -I "$protos" --descriptor_set_out="$out/shallow.pb" "$protos/shallow.proto"
+protoc -I "$protos" --descriptor_set_out="$out/deep.pb" "$protos/deep.proto"
+
 echo "real-binaries: done in $out" >&2
