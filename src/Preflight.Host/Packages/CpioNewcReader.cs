@@ -46,11 +46,13 @@ internal sealed class CpioNewcReader
         {
             throw new PackageFormatException(_file, null, $"payload is not a cpio newc archive: bad magic \"{Printable(header[..6])}\" at uncompressed offset {headerAt}");
         }
-        long inode = Hex(header, 1, headerAt);
-        long mode = Hex(header, 2, headerAt);
-        long links = Hex(header, 5, headerAt);
-        long size = Hex(header, 7, headerAt);
-        long nameSize = Hex(header, 12, headerAt);
+        // Fields after the magic, 8 hex digits each: ino, mode, uid, gid, nlink, mtime, filesize, devmajor,
+        // devminor, rdevmajor, rdevminor, namesize, check.
+        long inode = Hex(header, 0, headerAt);
+        long mode = Hex(header, 1, headerAt);
+        long links = Hex(header, 4, headerAt);
+        long size = Hex(header, 6, headerAt);
+        long nameSize = Hex(header, 11, headerAt);
         if (nameSize is < 1 or > MaxNameSize)
         {
             throw new PackageFormatException(_file, null, $"cpio name size {nameSize} is out of range at uncompressed offset {headerAt}");
