@@ -72,9 +72,12 @@ public static class BinaryInspector
                 }
             }
         }
+        // A descriptor lists its service's methods completely; path strings for that service add only noise
+        // (a packed neighbour can glue itself onto a method name: "SignalProcessSoftware").
+        var described = seen.Select(s => s.Item1).ToHashSet();
         foreach (var (service, method) in strings)
         {
-            if (seen.Add((service, method)))
+            if (!described.Contains(service) && seen.Add((service, method)))
             {
                 methods.Add(new MethodEvidence(service, method, "method-strings"));
             }
