@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds kata-preflight's distribution packages. ONE command, from anywhere:
+#
+#   packaging/build.sh [OUTDIR]          (default OUTDIR: artifacts/packages, ignored by git)
+#
+# It (1) publishes src/Preflight.Cli self-contained for linux-x64: NativeAOT when the ILCompiler package restores
+# and a native linker is present, otherwise a self-contained single-file executable (KATA_PREFLIGHT_NO_AOT=1
+# forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash completion,
+# /etc/kata-preflight/policy.toml (conffile), /etc/apt/apt.conf.d/70kata-preflight (deb only, conffile) and the
+# hook snippets for Kata's packages under /usr/share/kata-preflight/hooks; (3) builds
+#   OUTDIR/kata-preflight_<version>_amd64.deb   with dpkg-deb
+#   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec)
+# and prints what each package holds.
+#
+# Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip.
+# KATA_PREFLIGHT_BINARY=path skips the publish step and packages that binary instead.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+out="${1:-$repo/artifacts/packages}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}"
+
+cli="$repo/src/Preflight.Cli/Preflight.Cli.csproj"
+version="$(dotnet msbuild "$cli" -getProperty:Version 2>/dev/null | tr -d '[:space:]')"
+version="${version:-0.0.0}"
+
+# ---- 1. the binary ----
+binary="$work/publish/kata-preflight"
+if [ -n "${KATA_PREFLIGHT_BINARY:-}" ]; then
+  mkdir -p "$work/publish"
+  cp "$KATA_PREFLIGHT_BINARY" "$binary"
+  kind="given"
+else
+  common=(publish "$cli" -c Release -r linux-x64 --self-contained true -o "$work/publish"
+          --artifacts-path "$work/artifacts" -p:DebugType=none -p:DebugSymbols=false)
+  kind=""
+  if [ "${KATA_PREFLIGHT_NO_AOT:-0}" != 1 ]; then
+    if dotnet "${common[@]}" -p:PublishAot=true -p:StripSymbols=true > "$work/publish-aot.log" 2>&1; then
+      kind="NativeAOT"
+    else
+      echo "build.sh: NativeAOT publish failed (see below), falling back to single-file" >&2
+      grep -E "error|warning IL" "$work/publish-aot.log" | sort -u | head -20 >&2 || true
+      rm -rf "$work/publish"
+    fi
+  fi
+  if [ -z "$kind" ]; then
+    dotnet "${common[@]}" -p:PublishAot=false -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
+      -p:EnableCompressionInSingleFile=true > "$work/publish-single.log" 2>&1 \
+      || { cat "$work/publish-single.log" >&2; echo "build.sh: publish failed" >&2; exit 1; }
+    kind="single-file self-contained"
+  fi
+fi
+[ -x "$binary" ] || { echo "build.sh: no kata-preflight binary in $work/publish" >&2; exit 1; }
+echo "build.sh: kata-preflight $version, $kind, $(stat -c %s "$binary") bytes" >&2
+
+# ---- 2. the installed tree ----
+stage="$work/stage"
+install -D -m 0755 "$binary" "$stage/usr/bin/kata-preflight"
+install -d -m 0755 "$stage/usr/share/man/man1"
+gzip -9n < "$here/kata-preflight.1" > "$stage/usr/share/man/man1/kata-preflight.1.gz"
+install -D -m 0644 "$here/completion/kata-preflight.bash" "$stage/usr/share/bash-completion/completions/kata-preflight"
+install -D -m 0644 "$here/policy.toml" "$stage/etc/kata-preflight/policy.toml"
+install -D -m 0644 "$here/hooks/kata-preflight-postinst.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet"
+install -D -m 0644 "$here/hooks/kata-preflight-posttrans.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet"
+find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+
+# ---- 3a. .deb ----
+debroot="$work/deb"
+cp -a "$stage" "$debroot"
+install -D -m 0644 "$here/apt/70kata-preflight" "$debroot/etc/apt/apt.conf.d/70kata-preflight"
+install -d "$debroot/DEBIAN"
+sed "s/@VERSION@/$version/" "$here/deb/control.in" > "$debroot/DEBIAN/control"
+echo "Installed-Size: $(du -sk --exclude=DEBIAN "$debroot" | cut -f1)" >> "$debroot/DEBIAN/control"
+install -m 0644 "$here/deb/conffiles" "$debroot/DEBIAN/conffiles"
+deb="$out/kata-preflight_${version}_amd64.deb"
+dpkg-deb --root-owner-group -Zxz --build "$debroot" "$deb" >/dev/null
+
+# ---- 3b. .rpm ----
+top="$work/rpmbuild"
+mkdir -p "$top"
+rpmbuild -bb --quiet --define "_topdir $top" --define "stage $stage" --define "pkgversion $version" \
+  --define "debug_package %{nil}" --define "__os_install_post %{nil}" --define "_build_id_links none" \
+  --define "_binary_payload w19.zstdio" --define "use_source_date_epoch_as_buildtime 1" \
+  --define "clamp_mtime_to_source_date_epoch 1" --nodeps "$here/rpm/kata-preflight.spec" > "$work/rpmbuild.log" 2>&1 \
+  || { cat "$work/rpmbuild.log" >&2; echo "build.sh: rpmbuild failed" >&2; exit 1; }
+rpm="$out/kata-preflight-${version}-1.x86_64.rpm"
+cp "$top"/RPMS/x86_64/kata-preflight-*.rpm "$rpm"
+
+echo "== $deb" >&2
+dpkg-deb -c "$deb" >&2
+echo "== $rpm" >&2
+rpm -qlp --nosignature "$rpm" >&2
+echo "$deb"
+echo "$rpm"
