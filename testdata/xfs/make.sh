@@ -11,12 +11,14 @@
 #   dirformats.txt      "<path> <format>" with format shortform|block|leaf|node and "+btree" when the fork is a btree
 #   sha256.txt          "<sha256>  <path in image>" of the source files copied in
 #   links.txt           "<path in image> <target as written in the protofile>"
+#   repair.txt          `xfs_repair -n` of rootfs.img (it flags the remote symlink mkfs 6.1 writes without a header)
 #   corrupt-magic.img   rootfs.img with the superblock magic overwritten
 #   truncated.img       the first 4 MiB of rootfs.img
 #
 # Known limits of mkfs.xfs 6.1 -p (checked by hand): regular files are written as one extent (holes in the source are
 # filled in), and a file larger than one AG's free space corrupts the next AG's headers, so files stay well under the
 # AG size. A btree data fork therefore comes from a big directory (many interleaved data/leaf/free blocks), not a file.
+# Remote symlinks are written without their v5 "XSLM" header (see repair.txt), so they are only a negative case.
 set -euo pipefail
 
 out="${1:?usage: make.sh OUTDIR}"
@@ -160,6 +162,10 @@ expect "/dirs/node1000 node" dirformats.txt
 expect "/dirs/btree12000 node+btree" dirformats.txt
 grep -q '^/usr/bin/agent-link .* local$' "$out/stat.txt" || { echo "make.sh: agent-link is not a local symlink" >&2; exit 1; }
 grep -q '^/usr/lib/remote-link .* extents$' "$out/stat.txt" || { echo "make.sh: remote-link is not remote" >&2; exit 1; }
+
+# mkfs.xfs 6.1 -p writes a remote symlink's target without the v5 "XSLM" block header, so that link is corrupt
+# as made (the kernel's verifier and xfs_repair reject it). Record xfs_repair's verdict: the reader must agree.
+xfs_repair -n "$img" > "$out/repair.txt" 2>&1 || true
 
 # ---- truth from the sources ----
 {
