@@ -14,6 +14,7 @@
 #   repair.txt          `xfs_repair -n` of rootfs.img (it flags the remote symlink mkfs 6.1 writes without a header)
 #   corrupt-magic.img   rootfs.img with the superblock magic overwritten
 #   truncated.img       the first 4 MiB of rootfs.img
+#   damaged.img         rootfs.img with one structure per path broken by xfs_db -x (see damaged.txt)
 #
 # Known limits of mkfs.xfs 6.1 -p (checked by hand): regular files are written as one extent (holes in the source are
 # filled in), and a file larger than one AG's free space corrupts the next AG's headers, so files stay well under the
@@ -189,6 +190,27 @@ xfs_repair -n "$img" > "$out/repair.txt" 2>&1 || true
 cp --sparse=always "$img" "$out/corrupt-magic.img"
 printf 'XFSX' | dd of="$out/corrupt-magic.img" bs=1 seek=0 conv=notrunc status=none
 head -c $((4 * 1024 * 1024)) "$img" > "$out/truncated.img"
+
+# One structure broken per path, by xfs_db in expert mode (write -d skips its verifiers), so each reader check
+# meets a real corruption. The inode write comes last: it breaks the inode cluster xfs_db reads to walk paths.
+damaged="$out/damaged.img"
+cp --sparse=always "$img" "$damaged"
+dbx() { xfs_db -x "$damaged" "$@" > /dev/null 2>&1 || true; }
+dbx -c "path /dirs/leaf300" -c "dblock 0" -c "write -d dhdr.hdr.magic 0x41424344"
+dbx -c "path /dirs/btree12000" -c "inode" -c "addr u3.bmbt.ptrs[1]" -c "write -d magic 0x41424344"
+dbx -c "path /dirs/node1000" -c "inode" -c "write -d u3.bmx[0].startblock 99999999"
+dbx -c "path /etc/hello.txt" -c "inode" -c "write -d core.nextents 500"
+# What the damage looks like to xfs_db: the tests check our reader names the same structures.
+{
+  xfs_db -r "$damaged" -c "path /dirs/leaf300" -c "dblock 0" -c "type data" -c "print" 2>&1 \
+    | sed -n 's/^000: \([0-9a-f]*\) .*/dblock0.magic = 0x\1/p'
+  xfs_db -r "$damaged" -c "path /dirs/btree12000" -c "inode" -c "addr u3.bmbt.ptrs[1]" -c "print magic" 2>&1 | grep magic || true
+  xfs_db -r "$damaged" -c "path /dirs/node1000" -c "inode" -c "print u3.bmx[0].startblock" 2>&1 | grep startblock || true
+  xfs_db -r "$damaged" -c "inode $(awk '$1 == "/etc/hello.txt" { print $2 }' "$out/stat.txt")" -c "print core.nextents" 2>&1 | grep nextents || true
+} > "$out/damaged.txt"
+dbx -c "path /usr/bin/kata-agent" -c "inode" -c "write -d core.magic 0x4142"
+xfs_db -r "$damaged" -c "inode $(awk '$1 == "/usr/bin/kata-agent" { print $2 }' "$out/stat.txt")" -c "print core.magic" 2>&1 \
+  | grep magic >> "$out/damaged.txt" || true
 
 rm -f "$proto"
 echo "xfs fixtures: $(du -sh --apparent-size "$img" | cut -f1) apparent, $(du -sh "$out" | cut -f1) on disk in $out" >&2
