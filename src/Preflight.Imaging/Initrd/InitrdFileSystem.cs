@@ -1,0 +1,247 @@
+using Preflight.Imaging.FileSystems;
+
+namespace Preflight.Imaging.Initrd;
+
+/// <summary>
+/// An initrd/initramfs as the kernel would unpack it: one or more cpio newc/crc archives, each uncompressed or
+/// compressed (gzip, zstd, xz, lz4 legacy or frame), with zero padding between them. The file is scanned once
+/// at Open; afterwards only large compressed entries are decompressed again, when opened.
+/// Known gap: data after a compressed run (e.g. an uncompressed archive appended after a gzip one) is not read;
+/// the compressed run is taken to reach the end of the file, which is how dracut and osbuilder lay initrds out.
+/// </summary>
+public sealed class InitrdFileSystem : ReadOnlyFileSystem
+{
+    private readonly Stream _file;
+    private readonly IReadOnlyList<InitrdSegment> _segments;
+    private readonly IReadOnlyList<CpioNode> _nodes;
+    private readonly InitrdLimits _limits;
+
+    private InitrdFileSystem(string sourceName, Stream file, IReadOnlyList<InitrdSegment> segments, IReadOnlyList<CpioNode> nodes, InitrdLimits limits)
+        : base(sourceName)
+    {
+        _file = file;
+        _segments = segments;
+        _nodes = nodes;
+        _limits = limits;
+    }
+
+    public override string FileSystemType => "cpio";
+
+    /// <summary>How each stretch of the file is stored, in file order (e.g. none then gzip for an early-microcode initrd).</summary>
+    public IReadOnlyList<InitrdCompression> Compressions => _segments.Select(s => s.Compression).ToList();
+
+    protected override FileSystemNode Root => _nodes[0];
+
+    /// <summary>True when the file starts like an initrd: a cpio newc/crc header or a compression magic the kernel knows.</summary>
+    public static bool Probe(Stream file)
+    {
+        Span<byte> head = stackalloc byte[8];
+        if (file.Length < head.Length)
+        {
+            return false;
+        }
+        file.Position = 0;
+        file.ReadExactly(head);
+        return CpioHeader.HasMagic(head)
+            || InitrdCompressionFormat.Detect(head) is not null
+            || InitrdCompressionFormat.DetectUnsupported(head) is not null;
+    }
+
+    /// <summary>Scans the initrd on a seekable, read-only stream (not owned: the caller disposes it after this).</summary>
+    public static InitrdFileSystem Open(Stream file, string sourceName) => Open(file, sourceName, InitrdLimits.Default);
+
+    public static InitrdFileSystem Open(Stream file, string sourceName, InitrdLimits limits)
+    {
+        var segments = new List<InitrdSegment>();
+        var tree = new InitrdTree();
+        var scanner = new CpioScanner(limits, tree);
+        long offset = 0;
+        try
+        {
+            ScanFile(file, sourceName, limits, segments, scanner, ref offset);
+        }
+        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        {
+            // Decompressors report corruption with their own exception types; all of them mean "bad input" here.
+            string where = segments.Count > 0 && segments[^1].Compression != InitrdCompression.None
+                ? $"in the {InitrdCompressionFormat.Name(segments[^1].Compression)} data starting there: "
+                : "";
+            throw new ImageFormatException(sourceName, segments.Count > 0 ? segments[^1].FileOffset : offset, $"initrd: {where}{e.Message}", e);
+        }
+        if (scanner.Entries == 0)
+        {
+            throw new ImageFormatException(sourceName, 0, "initrd holds no cpio entries");
+        }
+        return new InitrdFileSystem(sourceName, file, segments, CpioNode.Flatten(tree.Root), limits);
+    }
+
+    private static void ScanFile(Stream file, string sourceName, InitrdLimits limits, List<InitrdSegment> segments, CpioScanner scanner, ref long offset)
+    {
+        long length = file.Length;
+        Span<byte> head = stackalloc byte[8];
+        while (offset < length)
+        {
+            var zeros = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
+            offset += zeros.SkipZeros();
+            if (offset >= length)
+            {
+                break;
+            }
+            head.Clear();
+            file.Position = offset;
+            file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+
+            if (CpioHeader.HasMagic(head))
+            {
+                segments.Add(new InitrdSegment(offset, InitrdCompression.None));
+                var reader = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
+                scanner.ScanArchive(reader, segments.Count - 1, offset);
+                offset += reader.Position;
+                continue;
+            }
+
+            InitrdCompression? compression = InitrdCompressionFormat.Detect(head);
+            if (compression is null)
+            {
+                string problem = InitrdCompressionFormat.DetectUnsupported(head) is string name
+                    ? $"initrd compressed with {name}, which this reader does not support (gzip, zstd, xz, lz4 are)"
+                    : "initrd: unrecognised data (neither a cpio header, zero padding nor a known compression)";
+                throw new ImageFormatException(sourceName, offset, problem);
+            }
+            segments.Add(new InitrdSegment(offset, compression.Value));
+            using Stream decompressed = InitrdCompressionFormat.Open(compression.Value, new StreamSlice(file, offset, length - offset));
+            var inflated = new ForwardReader(decompressed, limits.MaxDecompressedBytes, BombMessage(limits, compression.Value));
+            while (true)
+            {
+                inflated.SkipZeros();
+                if (inflated.Peek() < 0)
+                {
+                    break;
+                }
+                scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
+            }
+            // The compressed run is taken to reach the end of the file (see the class comment).
+            offset = length;
+        }
+    }
+
+    private static string BombMessage(InitrdLimits limits, InitrdCompression compression) =>
+        $"{InitrdCompressionFormat.Name(compression)} data expands past the limit of {limits.MaxDecompressedBytes} bytes (MaxDecompressedBytes): a decompression bomb or a corrupt archive";
+
+    protected override FileSystemNode LoadNode(long inode)
+    {
+        if (inode < 0 || inode >= _nodes.Count)
+        {
+            throw new ImageFormatException(SourceName, null, $"initrd inode {inode} does not exist");
+        }
+        return _nodes[(int)inode];
+    }
+
+    protected override IEnumerable<DirectoryEntry> ReadDirectory(FileSystemNode directory) => ((CpioNode)directory).Entries;
+
+    protected override FileSystemNode? Lookup(FileSystemNode directory, string name) =>
+        ((CpioNode)directory).Index.TryGetValue(name, out long inode) ? _nodes[(int)inode] : null;
+
+    protected override string ReadLinkTarget(FileSystemNode link) => ((CpioNode)link).LinkTarget ?? "";
+
+    protected override Stream OpenContent(FileSystemNode file)
+    {
+        CpioContent? content = ((CpioNode)file).Content;
+        switch (content)
+        {
+            case null:
+                return new MemoryStream([], writable: false);
+            case InMemoryContent memory:
+                return new MemoryStream(memory.Data, writable: false);
+            case SegmentContent located when _segments[located.Segment].Compression == InitrdCompression.None:
+                return new StreamSlice(_file, located.Offset, located.Length);
+            case SegmentContent located:
+                return Reinflate(located);
+            default:
+                throw new InvalidOperationException("unknown content kind");
+        }
+    }
+
+    /// <summary>Decompresses the segment again up to the entry and keeps only its bytes (bounded by MaxEntryBytes).</summary>
+    private MemoryStream Reinflate(SegmentContent located)
+    {
+        InitrdSegment segment = _segments[located.Segment];
+        try
+        {
+            using Stream decompressed = InitrdCompressionFormat.Open(segment.Compression, new StreamSlice(_file, segment.FileOffset, _file.Length - segment.FileOffset));
+            var reader = new ForwardReader(decompressed, _limits.MaxDecompressedBytes, BombMessage(_limits, segment.Compression));
+            var data = new byte[located.Length];
+            if (!reader.TrySkip(located.Offset) || !reader.TryReadExactly(data))
+            {
+                throw new InvalidDataException("the data ended early when read again (the file changed since it was opened?)");
+            }
+            return new MemoryStream(data, writable: false);
+        }
+        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        {
+            throw new ImageFormatException(SourceName, segment.FileOffset, $"initrd: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An entry of the unpacked tree, immutable once the scan is done.</summary>
+    private sealed class CpioNode : FileSystemNode
+    {
+        private CpioNode(long inode, FileKind kind, long length, int mode)
+            : base(inode, kind, length, mode)
+        {
+        }
+
+        public CpioContent? Content { get; private init; }
+
+        public string? LinkTarget { get; private init; }
+
+        public List<DirectoryEntry> Entries { get; } = [];
+
+        public Dictionary<string, long> Index { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Numbers the tree's nodes (root = 0; hard links share a number) and freezes them.</summary>
+        public static List<CpioNode> Flatten(TreeNode root)
+        {
+            var ids = new Dictionary<TreeNode, long>(ReferenceEqualityComparer.Instance);
+            var order = new List<TreeNode>();
+            var pending = new Stack<TreeNode>();
+            ids[root] = 0;
+            order.Add(root);
+            pending.Push(root);
+            while (pending.Count > 0)
+            {
+                foreach ((string _, TreeNode child) in pending.Pop().Children)
+                {
+                    if (ids.TryAdd(child, order.Count))
+                    {
+                        order.Add(child);
+                        if (child.Kind == FileKind.Directory)
+                        {
+                            pending.Push(child);
+                        }
+                    }
+                }
+            }
+
+            var nodes = new List<CpioNode>(order.Count);
+            for (int i = 0; i < order.Count; i++)
+            {
+                TreeNode t = order[i];
+                long length = t.Kind switch
+                {
+                    FileKind.File => t.Content?.Length ?? 0,
+                    FileKind.Symlink => System.Text.Encoding.UTF8.GetByteCount(t.LinkTarget ?? ""),
+                    _ => 0,
+                };
+                var node = new CpioNode(i, t.Kind, length, t.Mode) { Content = t.Content, LinkTarget = t.LinkTarget };
+                foreach ((string name, TreeNode child) in t.Children)
+                {
+                    node.Entries.Add(new DirectoryEntry(name, ids[child]));
+                    node.Index[name] = ids[child];
+                }
+                nodes.Add(node);
+            }
+            return nodes;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Builds guest disk images the way Kata's osbuilder does, for every filesystem x layout, plus rootfs variants for
+# the agent locator. Usage: make.sh OUTDIR
+# Debian packages: e2fsprogs (mkfs.ext4), xfsprogs (mkfs.xfs), erofs-utils (mkfs.erofs), fdisk (sfdisk),
+# cryptsetup-bin (veritysetup), coreutils, gzip.
+# Truth recorded next to the images: agent.sha256 (sha256sum of the agent put in), <image>.sfdisk.json (sfdisk's
+# own reading of each partition table), matrix.tsv (image, layout, filesystem, the rootfs partition's byte offset).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: make.sh OUTDIR}"
+# shellcheck source=rootfs.sh
+source "$here/rootfs.sh"
+
+export E2FSPROGS_FAKE_TIME=1767323045 SOURCE_DATE_EPOCH=1767323045
+# xfsprogs >= 5.19 refuses filesystems under 300 MB except for its own test suite (fstests sets these);
+# a 40 MiB XFS keeps the fixtures small and is still a valid V5 filesystem.
+export TEST_DIR=/tmp TEST_DEV=fixture QA_CHECK_FS=1
+
+mkdir -p "$out"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+MiB=$((1024 * 1024))
+
+# xfs_protofile DIR: mkfs.xfs -p wants a prototype listing (name, type+mode, uid, gid, source file / link target).
+xfs_proto_dir() {
+  local dir="$1" indent="$2" name path mode
+  while IFS= read -r name; do
+    path="$dir/$name"
+    mode="$(stat -c '%a' "$path")"
+    mode="$(printf '%03o' "$((8#$mode & 8#777))")"
+    if [ -L "$path" ]; then
+      echo "$indent$name l--$mode 0 0 $(readlink "$path")"
+    elif [ -d "$path" ]; then
+      echo "$indent$name d--$mode 0 0"
+      xfs_proto_dir "$path" "$indent  "
+      echo "$indent\$"
+    else
+      echo "$indent$name ---$mode 0 0 $path"
+    fi
+  done < <(ls -A "$dir" | LC_ALL=C sort)
+}
+xfs_protofile() {
+  echo "/dev/null"
+  echo "0 0"
+  echo "d--755 0 0"
+  xfs_proto_dir "$1" " "
+  echo "\$"
+}
+
+# make_fs FS DIR IMG: a filesystem image holding DIR, with osbuilder's options.
+make_fs() {
+  local fs="$1" dir="$2" img="$3"
+  rm -f "$img"
+  case "$fs" in
+    ext4)
+      truncate -s 16M "$img"
+      mkfs.ext4 -q -F -b 4096 -U 6b1c2f3e-0000-4000-8000-000000000001 -E hash_seed=6b1c2f3e-0000-4000-8000-000000000002 \
+        -d "$dir" "$img"
+      ;;
+    xfs)
+      truncate -s 40M "$img"
+      xfs_protofile "$dir" > "$work/proto"
+      mkfs.xfs -m reflink=0,uuid=6b1c2f3e-0000-4000-8000-000000000003 -q -f -b size=4096 -p "$work/proto" "$img"
+      ;;
+    erofs)
+      mkfs.erofs -Enoinline_data -T 1767323045 -U 6b1c2f3e-0000-4000-8000-000000000004 "$img" "$dir" >/dev/null
+      ;;
+  esac
+}
+
+# Size in bytes rounded up to whole MiB (partitions are MiB-aligned like parted -a optimal makes them).
+mib_round() { echo $(( ($(stat -c %s "$1") + MiB - 1) / MiB * MiB )); }
+
+# make_mbr FSIMG OUT: msdos label, one primary partition at 1 MiB holding the filesystem, 1 MiB spare at the end.
+make_mbr() {
+  local fsimg="$1" img="$2" size
+  size="$(mib_round "$fsimg")"
+  rm -f "$img"; truncate -s $((size + 2 * MiB)) "$img"
+  printf 'label: dos\nlabel-id: 0x6b1c2f3e\nstart=2048, size=%d, type=83\n' $((size / 512)) | sfdisk -q "$img"
+  dd if="$fsimg" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none
+}
+
+make_gpt() {
+  local fsimg="$1" img="$2" size
+  size="$(mib_round "$fsimg")"
+  rm -f "$img"; truncate -s $((size + 2 * MiB)) "$img"
+  printf 'label: gpt\nlabel-id: 6B1C2F3E-0000-4000-8000-000000000010\nstart=2048, size=%d, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=6B1C2F3E-0000-4000-8000-000000000011, name=rootfs\n' \
+    $((size / 512)) | sfdisk -q "$img"
+  dd if="$fsimg" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none
+}
+
+# make_dax FSIMG OUT: image_builder.sh's set_dax_header. MBR #1 at 0 points at 3 MiB; the DAX metadata
+# (struct nd_pfn_sb, as osbuilder's nsdax tool writes it) sits at 4 KiB; the plain image (MBR #2 + rootfs at 1 MiB)
+# is appended at 2 MiB, so MBR #2 describes the same rootfs relative to 2 MiB.
+make_dax() {
+  local fsimg="$1" img="$2" size
+  size="$(mib_round "$fsimg")"
+  make_mbr "$fsimg" "$work/inner.img"
+  rm -f "$img"; truncate -s $((2 * MiB + size + 2 * MiB)) "$img"
+  printf 'label: dos\nlabel-id: 0x6b1c2f3f\nstart=6144, size=%d, type=83\n' $((size / 512)) | sfdisk -q "$img"
+  # nd_pfn_sb: signature[16] uuid[16] parent_uuid[16] le32 flags, le16 major, le16 minor, le64 dataoff,
+  # le64 npfns, le32 mode (2 = PFN_MODE_PMEM). dataoff = 2 MiB: where the namespace data (MBR #2) begins.
+  {
+    printf 'NVDIMM_PFN_INFO\000'
+    printf '\153\034\057\076\000\000\100\000\200\000\000\000\000\000\000\040'
+    printf '\000%.0s' {1..16}
+    printf '\000\000\000\000\001\000\004\000'
+    printf '\000\000\040\000\000\000\000\000'
+    printf '\000\000\000\000\000\000\000\000'
+    printf '\002\000\000\000'
+  } | dd of="$img" bs=1 seek=4096 conv=notrunc status=none
+  dd if="$work/inner.img" of="$img" bs=1M seek=2 conv=notrunc,sparse status=none
+}
+
+# make_measured FSIMG OUT: MEASURED_ROOTFS=yes: rootfs partition (boot flag) + dm-verity hash partition that
+# `veritysetup format` filled; its root hash is written next to the image like osbuilder's root_hash.txt.
+make_measured() {
+  local fsimg="$1" img="$2" size hsize=$MiB
+  size="$(mib_round "$fsimg")"
+  cp "$fsimg" "$work/data.img"; truncate -s "$size" "$work/data.img"
+  rm -f "$work/hash.img"; truncate -s "$hsize" "$work/hash.img"
+  veritysetup format --salt=6b1c2f3e --uuid=6b1c2f3e-0000-4000-8000-000000000020 \
+    "$work/data.img" "$work/hash.img" > "$img.verity.txt"
+  rm -f "$img"; truncate -s $((MiB + size + hsize + MiB)) "$img"
+  printf 'label: dos\nlabel-id: 0x6b1c2f40\nstart=2048, size=%d, type=83, bootable\nstart=%d, size=%d, type=83\n' \
+    $((size / 512)) $(((MiB + size) / 512)) $((hsize / 512)) | sfdisk -q "$img"
+  dd if="$work/data.img" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none
+  dd if="$work/hash.img" of="$img" bs=1M seek=$((1 + size / MiB)) conv=notrunc status=none
+}
+
+record_table() { sfdisk -J "$1" > "$1.sfdisk.json"; }
+
+make_rootfs "$work/rootfs" systemd
+sha256sum < "$work/rootfs/usr/bin/kata-agent" | cut -d' ' -f1 > "$out/agent.sha256"
+stat -c %s "$work/rootfs/usr/bin/kata-agent" > "$out/agent.size"
+
+printf 'image\tlayout\tfilesystem\toffset\n' > "$out/matrix.tsv"
+for fs in ext4 xfs erofs; do
+  make_fs "$fs" "$work/rootfs" "$work/$fs.fs"
+  cp "$work/$fs.fs" "$out/bare-$fs.img"
+  printf 'bare-%s.img\tbare\t%s\t0\n' "$fs" "$fs" >> "$out/matrix.tsv"
+  make_mbr "$work/$fs.fs" "$out/mbr-$fs.img"; record_table "$out/mbr-$fs.img"
+  printf 'mbr-%s.img\tmbr\t%s\t%d\n' "$fs" "$fs" $MiB >> "$out/matrix.tsv"
+  make_gpt "$work/$fs.fs" "$out/gpt-$fs.img"; record_table "$out/gpt-$fs.img"
+  printf 'gpt-%s.img\tgpt\t%s\t%d\n' "$fs" "$fs" $MiB >> "$out/matrix.tsv"
+  make_dax "$work/$fs.fs" "$out/dax-$fs.img"; record_table "$out/dax-$fs.img"
+  printf 'dax-%s.img\tkata-dax\t%s\t%d\n' "$fs" "$fs" $((3 * MiB)) >> "$out/matrix.tsv"
+  make_measured "$work/$fs.fs" "$out/measured-$fs.img"; record_table "$out/measured-$fs.img"
+  printf 'measured-%s.img\tmbr\t%s\t%d\n' "$fs" "$fs" $MiB >> "$out/matrix.tsv"
+done
+
+# Agent locator variants, each as an ext4 image in osbuilder's kata-dax layout and a bare erofs.
+for variant in agent-init renamed abs-symlink no-agent loop; do
+  make_rootfs "$work/v-$variant" "$variant"
+  make_fs ext4 "$work/v-$variant" "$work/v.fs"
+  make_dax "$work/v.fs" "$out/variant-$variant-ext4.img"
+done
+
+# Broken inputs. A table that points past the end of the file: the plain MBR image cut short.
+head -c $((2 * MiB)) "$out/mbr-ext4.img" > "$out/bad-truncated.img"
+# GPT whose header CRC no longer matches (one byte of the disk GUID flipped), so only a checked reader notices.
+cp "$out/gpt-ext4.img" "$out/bad-gpt-crc.img"
+printf '\377' | dd of="$out/bad-gpt-crc.img" bs=1 seek=$((512 + 56)) conv=notrunc status=none
+# DAX image whose two MBRs disagree about the rootfs (MBR #2 moved to 2 MiB further on).
+cp "$out/dax-ext4.img" "$out/bad-dax-mismatch.img"
+printf 'label: dos\nlabel-id: 0x6b1c2f3e\nstart=6144, size=8192, type=83\n' | sfdisk -q "$work/mbr2.img" 2>/dev/null || {
+  truncate -s 16M "$work/mbr2.img"
+  printf 'label: dos\nlabel-id: 0x6b1c2f3e\nstart=6144, size=8192, type=83\n' | sfdisk -q "$work/mbr2.img"
+}
+dd if="$work/mbr2.img" of="$out/bad-dax-mismatch.img" bs=512 count=1 seek=4096 conv=notrunc status=none
+# Random-looking bytes: no table, no filesystem, no initrd.
+seq 1 200000 | sha256sum | head -c 64 > "$out/bad-unknown.img"; truncate -s 1M "$out/bad-unknown.img"
+echo "layouts: $(ls "$out" | wc -l) files in $out" >&2
