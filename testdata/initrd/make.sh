@@ -54,6 +54,13 @@ newc "$work/early" "$work/early.cpio"
 } > "$out/initrd-early-gzip.img"
 sha256sum < "$work/rootfs/etc/hostname" | cut -d' ' -f1 > "$out/hostname.sha256"
 
+# Compressed initrds padded with zeros to a 4 KiB multiple, as bootloaders and image tools often leave them
+# (the kernel skips zero padding after a compressed stream).
+for c in gzip zstd; do
+  cp "$out/initrd-$c.img" "$out/initrd-$c-padded.img"
+  truncate -s $(( ($(stat -c %s "$out/initrd-$c.img") / 4096 + 1) * 4096 )) "$out/initrd-$c-padded.img"
+done
+
 # Two gzip members back to back, each a whole cpio archive (the kernel unpacks one after the other); the second
 # adds /etc/extra.conf.
 mkdir -p "$work/extra/etc"

@@ -111,11 +111,21 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             segments.Add(new InitrdSegment(offset, compression.Value));
             using Stream decompressed = InitrdCompressionFormat.Open(compression.Value, new StreamSlice(file, offset, length - offset));
             var inflated = new ForwardReader(decompressed, limits.MaxDecompressedBytes, BombMessage(limits, compression.Value));
+            bool endsWithZeros = EndsWithZeroPadding(file);
             while (true)
             {
-                inflated.SkipZeros();
-                if (inflated.Peek() < 0)
+                try
                 {
+                    inflated.SkipZeros();
+                    if (inflated.Peek() < 0)
+                    {
+                        break;
+                    }
+                }
+                catch (Exception e) when (endsWithZeros && e is not InitrdLimitException and not OutOfMemoryException)
+                {
+                    // Between archives, a decompressor that stumbles on the file's zero padding (zstd, xz and lz4
+                    // frames reject it; the kernel skips it) has simply reached the end of the compressed data.
                     break;
                 }
                 scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
@@ -123,6 +133,15 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             // The compressed run is taken to reach the end of the file (see the class comment).
             offset = length;
         }
+    }
+
+    /// <summary>True when the file's last bytes are zeros (padding), looking at most at its final 4 KiB.</summary>
+    private static bool EndsWithZeroPadding(Stream file)
+    {
+        Span<byte> tail = stackalloc byte[(int)Math.Min(4096, file.Length)];
+        file.Position = file.Length - tail.Length;
+        file.ReadExactly(tail);
+        return tail.Length >= 4 && tail[^4..].IndexOfAnyExcept((byte)0) < 0;
     }
 
     private static string BombMessage(InitrdLimits limits, InitrdCompression compression) =>

@@ -56,6 +56,17 @@ public sealed class InitrdFileSystemTests
         Assert.Equal(AgentSha, AgentLocator.Sha256Hex(agent));
     }
 
+    [Theory]
+    [InlineData("initrd-gzip-padded.img")]
+    [InlineData("initrd-zstd-padded.img")]
+    public void Zero_padding_after_the_compressed_stream_is_allowed(string name)
+    {
+        using FileStream file = File.OpenRead(TestData.Generated("initrd", name));
+        using InitrdFileSystem fs = OpenInitrd(name, file);
+        using Stream agent = fs.OpenFile("/usr/bin/kata-agent");
+        Assert.Equal(AgentSha, AgentLocator.Sha256Hex(agent));
+    }
+
     [Fact]
     public void Concatenated_gzip_members_are_all_unpacked()
     {
