@@ -87,4 +87,6 @@ mkdir -p "$work/bomb"
 truncate -s 256M "$work/bomb/zeros"
 touch -h -d '2026-01-02 03:04:05 UTC' "$work/bomb" "$work/bomb/zeros"
 newc "$work/bomb" /dev/stdout | gzip -n -1 > "$out/bad-bomb-gzip.img"
+# A gzip that holds no cpio archive at all (a compressed text file): gzip magic, wrong content.
+seq 1 1000 | gzip -n > "$out/bad-not-cpio-gzip.img"
 echo "initrd: $(ls "$out" | wc -l) files in $out" >&2

@@ -88,6 +88,7 @@ public sealed class InitrdFileSystemTests
     [Theory]
     [InlineData("bad-truncated-gzip.img", "cut short")]
     [InlineData("bad-oversize.cpio", "runs past the end of the archive")]
+    [InlineData("bad-not-cpio-gzip.img", "no cpio newc header magic")]
     public void Broken_archives_are_named_errors(string name, string problem)
     {
         string path = TestData.Generated("initrd", name);

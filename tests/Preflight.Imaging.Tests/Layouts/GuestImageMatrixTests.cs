@@ -1,11 +1,12 @@
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
 using Preflight.Tests;
+using Xunit.Abstractions;
 
 namespace Preflight.Imaging.Tests.Layouts;
 
 /// <summary>Every filesystem in every layout osbuilder makes: the right layout, filesystem and agent bytes.</summary>
-public sealed class GuestImageMatrixTests
+public sealed class GuestImageMatrixTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string, string, long> Matrix()
     {
@@ -37,10 +38,11 @@ public sealed class GuestImageMatrixTests
         Assert.Equal("/usr/lib/systemd/system/kata-agent.service", agent.Unit);
         Assert.Equal(expectedSha, AgentLocator.Sha256Hex(AgentLocator.ReadAgent(opened.FileSystem, agent)));
 
-        // Only the tables, the metadata walked and the agent's blocks are read: a small part of the image.
-        long agentSize = agent.Length;
-        Assert.True(opened.BytesRead < agentSize + opened.ImageLength / 4,
-            $"read {opened.BytesRead} of {opened.ImageLength} bytes for a {agentSize}-byte agent");
+        output.WriteLine($"{image}: read {opened.BytesRead} of {opened.ImageLength} bytes (agent {agent.Length})");
+        // Only the tables, the metadata walked and the agent's blocks are read: measured overhead beyond the agent
+        // is 8 KiB (erofs) to 130 KiB (ext4); the images are 1.5 to 46 MiB.
+        long overhead = opened.BytesRead - agent.Length;
+        Assert.True(overhead < 256 * 1024, $"read {opened.BytesRead} bytes for a {agent.Length}-byte agent");
     }
 
     [Fact]
