@@ -155,6 +155,12 @@ for variant in agent-init renamed abs-symlink no-agent loop; do
   make_fs ext4 "$work/v-$variant" "$work/v.fs"
   make_dax "$work/v.fs" "$out/variant-$variant-ext4.img"
 done
+# The link-heavy variants on the other filesystems too, bare: each reader resolves the links itself.
+for variant in agent-init abs-symlink loop; do
+  for fs in xfs erofs; do
+    make_fs "$fs" "$work/v-$variant" "$out/variant-$variant-$fs.img"
+  done
+done
 
 # Broken inputs. A table that points past the end of the file: the plain MBR image cut short.
 head -c $((2 * MiB)) "$out/mbr-ext4.img" > "$out/bad-truncated.img"
@@ -168,6 +174,9 @@ printf 'label: dos\nlabel-id: 0x6b1c2f3e\nstart=6144, size=8192, type=83\n' | sf
   printf 'label: dos\nlabel-id: 0x6b1c2f3e\nstart=6144, size=8192, type=83\n' | sfdisk -q "$work/mbr2.img"
 }
 dd if="$work/mbr2.img" of="$out/bad-dax-mismatch.img" bs=512 count=1 seek=4096 conv=notrunc status=none
+# An empty file and one shorter than a sector.
+: > "$out/bad-empty.img"
+printf 'kata' > "$out/bad-short.img"
 # Random-looking bytes: no table, no filesystem, no initrd.
 seq 1 200000 | sha256sum | head -c 64 > "$out/bad-unknown.img"; truncate -s 1M "$out/bad-unknown.img"
 echo "layouts: $(ls "$out" | wc -l) files in $out" >&2

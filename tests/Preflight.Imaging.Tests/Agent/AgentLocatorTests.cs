@@ -55,12 +55,16 @@ public sealed class AgentLocatorTests
     }
 
     [Theory]
-    [InlineData("agent-init", "/sbin/init", "init")]
-    [InlineData("renamed", "/usr/bin/kata-agent-custom", "systemd-unit")]
-    [InlineData("abs-symlink", "/opt/kata/bin/kata-agent", "systemd-unit")]
+    [InlineData("agent-init-ext4", "/sbin/init", "init")]
+    [InlineData("agent-init-xfs", "/sbin/init", "init")]
+    [InlineData("agent-init-erofs", "/sbin/init", "init")]
+    [InlineData("renamed-ext4", "/usr/bin/kata-agent-custom", "systemd-unit")]
+    [InlineData("abs-symlink-ext4", "/opt/kata/bin/kata-agent", "systemd-unit")]
+    [InlineData("abs-symlink-xfs", "/opt/kata/bin/kata-agent", "systemd-unit")]
+    [InlineData("abs-symlink-erofs", "/opt/kata/bin/kata-agent", "systemd-unit")]
     public void Finds_the_agent_in_disk_image_variants(string variant, string resolved, string foundBy)
     {
-        using OpenedImage opened = GuestImage.Open(TestData.Generated("layouts", $"variant-{variant}-ext4.img"));
+        using OpenedImage opened = GuestImage.Open(TestData.Generated("layouts", $"variant-{variant}.img"));
         AgentLocation? found = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(found);
         Assert.Equal(resolved, found.ResolvedPath);
@@ -69,14 +73,22 @@ public sealed class AgentLocatorTests
     }
 
     [Fact]
-    public void Disk_image_without_agent_gives_null_and_loop_gives_an_error()
+    public void Disk_image_without_agent_gives_null()
     {
-        using (OpenedImage opened = GuestImage.Open(TestData.Generated("layouts", "variant-no-agent-ext4.img")))
-        {
-            Assert.Null(AgentLocator.Locate(opened.FileSystem));
-        }
-        using OpenedImage looped = GuestImage.Open(TestData.Generated("layouts", "variant-loop-ext4.img"));
-        Assert.Throws<ImageFormatException>(() => AgentLocator.Locate(looped.FileSystem));
+        using OpenedImage opened = GuestImage.Open(TestData.Generated("layouts", "variant-no-agent-ext4.img"));
+        Assert.Null(AgentLocator.Locate(opened.FileSystem));
+    }
+
+    [Theory]
+    [InlineData("variant-loop-ext4.img")]
+    [InlineData("variant-loop-xfs.img")]
+    [InlineData("variant-loop-erofs.img")]
+    public void Disk_image_with_a_symlink_loop_is_an_error_naming_the_file(string image)
+    {
+        using OpenedImage looped = GuestImage.Open(TestData.Generated("layouts", image));
+        var error = Assert.Throws<ImageFormatException>(() => AgentLocator.Locate(looped.FileSystem));
+        Assert.Contains(image, error.Message);
+        Assert.Contains("loop", error.Message);
     }
 
     [Fact]

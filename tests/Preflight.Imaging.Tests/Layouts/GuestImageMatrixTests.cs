@@ -57,6 +57,9 @@ public sealed class GuestImageMatrixTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("bad-unknown.img", GuestImage.NotAGuestImage)]
+    [InlineData("bad-empty.img", GuestImage.NotAGuestImage)]
+    [InlineData("bad-short.img", GuestImage.NotAGuestImage)]
+    [InlineData("bad-dax-mismatch.img", "MBR #1 and MBR #2 disagree")]
     [InlineData("bad-truncated.img", "extends past the end of the file")]
     [InlineData("bad-gpt-crc.img", "CRC32 mismatch")]
     public void Bad_images_raise_one_clear_error(string image, string problem)
