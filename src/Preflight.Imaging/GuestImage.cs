@@ -65,7 +65,9 @@ public static class GuestImage
         var volume = new StreamSlice(image, partition.Offset, partition.Length);
         IFileSystem fs = VolumeProbe.Open(type, volume, path);
         IReadOnlyList<PartitionInfo> partitions = layout.Layout == "bare" ? [] : layout.Partitions;
-        return new OpenedImage(path, layout.Layout, fs, partition, partitions, image);
+        PartitionInfo? verity = partitions.FirstOrDefault(p => p != partition
+            && VolumeProbe.Identify(new StreamSlice(image, p.Offset, p.Length)) == VolumeProbe.Verity);
+        return new OpenedImage(path, layout.Layout, fs, partition, partitions, image) { VerityHashPartition = verity };
     }
 }
 
@@ -105,6 +107,9 @@ public sealed class OpenedImage : IDisposable
     public IReadOnlyList<PartitionInfo> Partitions { get; }
 
     public IFileSystem FileSystem { get; }
+
+    /// <summary>The dm-verity hash partition of a measured rootfs (MEASURED_ROOTFS=yes), or null.</summary>
+    public PartitionInfo? VerityHashPartition { get; init; }
 
     public long ImageLength => _image.Length;
 

@@ -30,6 +30,7 @@ public sealed class GuestImageMatrixTests(ITestOutputHelper output)
         Assert.Equal(layout, opened.Layout);
         Assert.Equal(fileSystem, opened.FileSystemType);
         Assert.Equal(offset, opened.PartitionOffset);
+        Assert.Equal(image.StartsWith("measured-", StringComparison.Ordinal), opened.VerityHashPartition is { Number: 2 });
 
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
