@@ -26,7 +26,7 @@ make_rootfs "$work/rootfs" agent-init
 ln -s /sbin/init "$work/rootfs/init"
 mkdir -p "$work/rootfs/usr/libexec"
 ln "$work/rootfs/usr/bin/kata-agent" "$work/rootfs/usr/libexec/kata-agent-hardlink"
-touch -h -d '2026-01-02 03:04:05 UTC' "$work/rootfs/init" "$work/rootfs/usr/libexec"
+find "$work/rootfs" -exec touch -h -d "2026-01-02 03:04:05 UTC" {} +
 sha256sum < "$work/rootfs/usr/bin/kata-agent" | cut -d' ' -f1 > "$out/agent.sha256"
 
 newc "$work/rootfs" "$work/initrd.cpio"

@@ -5,6 +5,9 @@
 # cryptsetup-bin (veritysetup), coreutils, gzip.
 # Truth recorded next to the images: agent.sha256 (sha256sum of the agent put in), <image>.sfdisk.json (sfdisk's
 # own reading of each partition table), matrix.tsv (image, layout, filesystem, the rootfs partition's byte offset).
+# Determinism: contents, UUIDs, hash seeds and mtimes are fixed; ext4 still records each source file's ctime
+# (mkfs.ext4 -d copies it and touch cannot set it) and XFS/erofs some creation times, so image bytes differ
+# between runs while everything the tests compare (tables, paths, agent sha256) does not.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: make.sh OUTDIR}"
