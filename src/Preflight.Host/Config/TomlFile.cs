@@ -1,0 +1,71 @@
+using Tomlyn;
+using Tomlyn.Model;
+using Tomlyn.Parsing;
+using Tomlyn.Serialization;
+
+namespace Preflight.Host.Config;
+
+/// <summary>Parses a TOML document into Tomlyn's table model, turning syntax errors into one line with a position.</summary>
+public static class TomlFile
+{
+    /// <summary>Kata's files are a few KiB; anything far larger is not a configuration file.</summary>
+    public const long MaxBytes = 4 * 1024 * 1024;
+
+    public static TomlTable Parse(string text, string displayName)
+    {
+        var document = SyntaxParser.Parse(text, displayName, false);
+        if (document.HasErrors)
+        {
+            var first = document.Diagnostics.First(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error);
+            throw new HostConfigException(displayName, "TOML syntax error: " + first.Message,
+                first.Span.Start.Line + 1, first.Span.Start.Column + 1);
+        }
+        try
+        {
+            return TomlSerializer.Deserialize(text, TomlTableContext.Default.TomlTable)
+                ?? throw new HostConfigException(displayName, "empty TOML document");
+        }
+        catch (TomlException e)
+        {
+            throw new HostConfigException(displayName, "invalid TOML: " + e.Message, e.Line, e.Column, e);
+        }
+    }
+
+    /// <summary>Reads and parses a file, bounded in size.</summary>
+    public static TomlTable Load(string realPath, string displayName)
+    {
+        try
+        {
+            var info = new FileInfo(realPath);
+            if (info.Length > MaxBytes)
+            {
+                throw new HostConfigException(displayName, $"file is {info.Length} bytes, more than a configuration file can be ({MaxBytes})");
+            }
+            return Parse(File.ReadAllText(realPath), displayName);
+        }
+        catch (IOException e)
+        {
+            throw new HostConfigException(displayName, "cannot read: " + e.Message, inner: e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new HostConfigException(displayName, "permission denied: " + e.Message, inner: e);
+        }
+    }
+
+    public static string? GetString(TomlTable table, string key) =>
+        table.TryGetValue(key, out object? value) && value is string s ? s : null;
+
+    public static TomlTable? GetTable(TomlTable table, string key) =>
+        table.TryGetValue(key, out object? value) ? value as TomlTable : null;
+
+    public static IReadOnlyList<string> GetStringList(TomlTable table, string key) =>
+        table.TryGetValue(key, out object? value) && value is TomlArray array
+            ? array.OfType<string>().ToList()
+            : [];
+}
+
+[TomlSerializable(typeof(TomlTable))]
+internal sealed partial class TomlTableContext : TomlSerializerContext
+{
+}
