@@ -2,9 +2,5 @@ namespace Preflight.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.Error.WriteLine("kata-preflight: not wired yet");
-        return 2;
-    }
+    public static int Main(string[] args) => App.Run(args, Console.Out, Console.Error, Console.In);
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Preflight.Binaries;
+using Preflight.Cli.Checking;
+using Preflight.Cli.Commands;
+using Preflight.Host;
+using Preflight.Imaging;
+
+namespace Preflight.Cli;
+
+/// <summary>
+/// The command line: a thin composition of the layers. Every command returns an exit code; every failure the user
+/// can fix becomes one line on stderr and exit 3; only a bug in kata-preflight itself gives exit 4.
+/// </summary>
+public static class App
+{
+    public static string Version =>
+        typeof(App).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var io = new CliIo(stdout, stderr, stdin, ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected
+            && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        RootCommand root = BuildRoot(io);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"kata-preflight: {error.Message}");
+            }
+            stderr.WriteLine("kata-preflight: see `kata-preflight --help`");
+            return ExitCodes.Usage;
+        }
+
+        bool verbose = args.Contains("--verbose") || args.Contains("-v");
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is InputException or ImageFormatException or BinaryFormatException or HostConfigException
+            or NothingToInspectException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        {
+            stderr.WriteLine($"kata-preflight: error: {e.Message}");
+            return ExitCodes.Unreadable;
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"kata-preflight: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"kata-preflight: internal error: {e.GetType().Name}: {e.Message} (this is a bug in kata-preflight; please report it)");
+            if (verbose)
+            {
+                stderr.WriteLine(e.ToString());
+            }
+            return ExitCodes.InternalError;
+        }
+    }
+
+    private static RootCommand BuildRoot(CliIo io)
+    {
+        var root = new RootCommand(
+            "kata-preflight: check, without booting anything, that a Kata guest image's agent speaks the protocol " +
+            "of the installed runtime.\n" + ExitCodes.HelpText);
+        root.Subcommands.Add(CheckCommand.Build(io));
+        root.Subcommands.Add(InspectCommands.Build(io));
+        root.Subcommands.Add(DiffCommand.Build(io));
+        root.Subcommands.Add(FingerprintCommand.Build(io));
+        root.Subcommands.Add(ExportProtoCommand.Build(io));
+        root.Subcommands.Add(RulesCommand.Build(io));
+        return root;
+    }
+}
+
+/// <summary>Where a command reads and writes: the real console, or a test's writers.</summary>
+public sealed record CliIo(TextWriter Out, TextWriter Error, TextReader In, bool Color);
+
+/// <summary>A combination of options that parses but makes no sense (exit 2).</summary>
+public sealed class UsageException(string message) : Exception(message);

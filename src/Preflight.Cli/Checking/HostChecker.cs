@@ -1,0 +1,234 @@
+using Microsoft.Extensions.Logging;
+using Preflight.Binaries;
+using Preflight.Cli.Policy;
+using Preflight.Host;
+using Preflight.Host.Config;
+using Preflight.Imaging;
+using Preflight.Protocol;
+
+namespace Preflight.Cli.Checking;
+
+/// <summary>What `check` was asked to look at. Image and Runtime are candidate files on this machine (not under Root).</summary>
+public sealed record CheckRequest(
+    HostRoot Root,
+    IReadOnlyList<string> Configs,
+    string? Image,
+    string? Runtime,
+    PreflightPolicy Policy);
+
+/// <summary>A file as the report names it (a host path, or the candidate's own path) and where to read it here.</summary>
+public sealed record LocatedFile(string Display, string? Real)
+{
+    public static LocatedFile OnHost(HostRoot root, string hostPath) => new(hostPath, root.Resolve(hostPath));
+
+    public static LocatedFile Candidate(string path) => new(path, Path.GetFullPath(path));
+}
+
+/// <summary>
+/// The `check` pipeline: find the configurations Kata will use, then for every hypervisor section pair its guest
+/// image's agent with the runtime binary, compare the protocols, apply the version rule and the policy.
+/// Binaries and images are inspected once each, however many configurations share them.
+/// </summary>
+public sealed class HostChecker
+{
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly Dictionary<string, object> _agentCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _runtimeCache = new(StringComparer.Ordinal);
+
+    public HostChecker(ILoggerFactory loggers)
+    {
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<HostChecker>();
+    }
+
+    public CheckReport Run(CheckRequest request)
+    {
+        HostRoot root = request.Root;
+        IReadOnlyList<ConfigCandidate> candidates = request.Configs.Count > 0
+            ? request.Configs.Select(c => new ConfigCandidate(c, "--config")).ToList()
+            : new ConfigDiscovery(root, _loggers.CreateLogger<ConfigDiscovery>()).Discover();
+
+        var targets = new List<CheckTarget>();
+        if (candidates.Count == 0)
+        {
+            if (request.Image is not null && request.Runtime is not null)
+            {
+                // A candidate pair checked before anything is installed: no configuration needed.
+                targets.Add(CheckPair(request, "(command line)", "--image/--runtime", null,
+                    LocatedFile.Candidate(request.Image), LocatedFile.Candidate(request.Runtime)));
+                return Finish(root, targets, request.Policy);
+            }
+            throw new NothingToInspectException(
+                $"no Kata configuration found under {root.RootDirectory} (looked for containerd ConfigPath, " +
+                $"{KataPaths.KataConfFileVariable}, {KataPaths.EtcConfig}, {KataPaths.DistroDefaultConfig}, " +
+                $"{KataPaths.KataDeployDefaultsDir}/configuration*.toml); name one with --config, or a pair with --image and --runtime");
+        }
+
+        foreach (ConfigCandidate candidate in candidates)
+        {
+            _logger.LogDebug("checking configuration {Config} ({FoundBy})", candidate.HostPath, candidate.FoundBy);
+            KataConfiguration config;
+            try
+            {
+                config = KataConfiguration.Load(root, candidate.HostPath, candidate.FoundBy);
+            }
+            catch (HostConfigException e)
+            {
+                targets.Add(ConfigProblem(candidate, CheckRules.Make(CheckRules.ConfigUnreadable, candidate.HostPath, e.Message)));
+                continue;
+            }
+
+            LocatedFile? runtime = request.Runtime is string candidateRuntime
+                ? LocatedFile.Candidate(candidateRuntime)
+                : RuntimeLocator.ForConfiguration(root, config.ResolvedHostPath) is string installed ? LocatedFile.OnHost(root, installed) : null;
+            if (config.Hypervisors.Count == 0)
+            {
+                targets.Add(ConfigProblem(candidate, CheckRules.Make(CheckRules.ImageNotConfigured, candidate.HostPath,
+                    "no [hypervisor.*] section in the configuration")));
+                continue;
+            }
+            foreach (HypervisorSection section in config.Hypervisors)
+            {
+                LocatedFile? image = request.Image is string candidateImage
+                    ? LocatedFile.Candidate(candidateImage)
+                    : section.GuestImage is string configured ? LocatedFile.OnHost(root, configured) : null;
+                if (image is null)
+                {
+                    targets.Add(new CheckTarget(candidate.HostPath, candidate.FoundBy, section.Name, null, null, null,
+                        [CheckRules.Make(CheckRules.ImageNotConfigured, $"hypervisor.{section.Name}",
+                            "the section sets neither image nor initrd")], false));
+                    continue;
+                }
+                targets.Add(CheckPair(request, candidate.HostPath, candidate.FoundBy, section.Name, image, runtime));
+            }
+        }
+        return Finish(root, targets, request.Policy);
+    }
+
+    private static CheckReport Finish(HostRoot root, List<CheckTarget> targets, PreflightPolicy policy)
+    {
+        var judged = targets
+            .Select(t => t with { Findings = t.Findings.Select(policy.Apply).OfType<Finding>().ToList() })
+            .ToList();
+        return new CheckReport(root.RootDirectory, judged);
+    }
+
+    private static CheckTarget ConfigProblem(ConfigCandidate candidate, Finding finding) =>
+        new(candidate.HostPath, candidate.FoundBy, null, null, null, null, [finding], false);
+
+    private CheckTarget CheckPair(CheckRequest request, string config, string foundBy, string? hypervisor, LocatedFile imageFile, LocatedFile? runtimeFile)
+    {
+        CompatibilityOptions options = request.Policy.Compatibility;
+        var findings = new List<Finding>();
+
+        (ImageInspection? image, Finding? imageProblem) = InspectAgent(imageFile, options);
+        if (imageProblem is not null)
+        {
+            findings.Add(imageProblem);
+        }
+
+        BinaryFacts? runtimeFacts = null;
+        if (runtimeFile is null)
+        {
+            findings.Add(CheckRules.Make(CheckRules.RuntimeNotFound, "runtime",
+                "no containerd-shim-kata-v2 or kata-runtime installed for this configuration; name one with --runtime"));
+        }
+        else
+        {
+            (runtimeFacts, Finding? runtimeProblem) = InspectRuntime(runtimeFile, options);
+            if (runtimeProblem is not null)
+            {
+                findings.Add(runtimeProblem);
+            }
+        }
+
+        ImageSummary? imageSummary = image is null ? null : new ImageSummary(
+            imageFile.Display, image.Layout, image.FileSystem, image.Agent?.ResolvedPath, image.Agent?.FoundBy, image.OsBuilder?.AgentVersion);
+        BinaryFacts? agentFacts = image?.AgentFacts;
+        if (agentFacts is null || runtimeFacts is null)
+        {
+            return new CheckTarget(config, foundBy, hypervisor, imageSummary, null, null, findings, false);
+        }
+
+        ProtocolSurface agentSurface = ProtocolSurface.FromFacts(agentFacts);
+        ProtocolSurface runtimeSurface = ProtocolSurface.FromFacts(runtimeFacts);
+        findings.AddRange(CompatibilityChecker.Compare(runtimeSurface, agentSurface, options));
+        if (VersionPolicy.Evaluate(agentFacts.Version?.Version, runtimeFacts.Version?.Version, request.Policy) is Finding versionFinding)
+        {
+            findings.Add(versionFinding);
+        }
+
+        return new CheckTarget(config, foundBy, hypervisor, imageSummary,
+            SideSummary.From(imageSummary!.AgentPath ?? imageFile.Display, agentFacts, agentSurface, options),
+            SideSummary.From(runtimeFile!.Display, runtimeFacts, runtimeSurface, options),
+            findings, true);
+    }
+
+    private (ImageInspection?, Finding?) InspectAgent(LocatedFile file, CompatibilityOptions options)
+    {
+        string imageHostPath = file.Display;
+        if (_agentCache.TryGetValue(imageHostPath, out object? cached))
+        {
+            return cached is ImageInspection hit ? (hit, AgentMissing(hit, imageHostPath)) : (null, (Finding)cached);
+        }
+        object result;
+        string? real = file.Real;
+        if (real is null || !File.Exists(real))
+        {
+            result = CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, "the configured guest image does not exist");
+        }
+        else
+        {
+            try
+            {
+                _logger.LogDebug("opening guest image {Image} ({Real})", imageHostPath, real);
+                ImageInspection inspection = ImageInspector.Inspect(real, imageHostPath, options.ConstantValues.ToList());
+                _logger.LogDebug("image {Image}: layout {Layout}, filesystem {FileSystem}, agent {Agent} (found by {FoundBy}); read {Bytes} bytes",
+                    imageHostPath, inspection.Layout, inspection.FileSystem, inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy, inspection.BytesRead);
+                result = inspection;
+            }
+            catch (Exception e) when (e is ImageFormatException or BinaryFormatException or IOException or UnauthorizedAccessException)
+            {
+                result = CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, e.Message);
+            }
+        }
+        _agentCache[imageHostPath] = result;
+        return result is ImageInspection inspected ? (inspected, AgentMissing(inspected, imageHostPath)) : (null, (Finding)result);
+    }
+
+    private static Finding? AgentMissing(ImageInspection image, string imageHostPath) => image.Agent is null
+        ? CheckRules.Make(CheckRules.AgentNotFound, imageHostPath,
+            $"no kata-agent in the {image.FileSystem} filesystem of this {image.Layout} image")
+        : null;
+
+    private (BinaryFacts?, Finding?) InspectRuntime(LocatedFile file, CompatibilityOptions options)
+    {
+        string runtimeHostPath = file.Display;
+        if (!_runtimeCache.TryGetValue(runtimeHostPath, out object? result))
+        {
+            string? real = file.Real;
+            try
+            {
+                if (real is null || !File.Exists(real))
+                {
+                    result = CheckRules.Make(CheckRules.RuntimeNotFound, runtimeHostPath, "the runtime binary does not exist");
+                }
+                else
+                {
+                    _logger.LogDebug("reading runtime {Runtime} ({Real})", runtimeHostPath, real);
+                    result = BinaryInspector.InspectFile(real, options.ConstantValues.ToList());
+                }
+            }
+            catch (Exception e) when (e is BinaryFormatException or IOException or UnauthorizedAccessException)
+            {
+                result = CheckRules.Make(CheckRules.RuntimeUnreadable, runtimeHostPath, e.Message);
+            }
+            _runtimeCache[runtimeHostPath] = result;
+        }
+        return result is BinaryFacts facts ? (facts, null) : (null, (Finding)result);
+    }
+}
+
+/// <summary>Nothing on the host could be inspected at all (exit 3).</summary>
+public sealed class NothingToInspectException(string message) : Exception(message);

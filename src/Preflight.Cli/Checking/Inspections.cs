@@ -1,0 +1,38 @@
+using Preflight.Binaries;
+using Preflight.Imaging;
+using Preflight.Imaging.Agent;
+
+namespace Preflight.Cli.Checking;
+
+/// <summary>What was learned from a guest image: where the agent is and what its binary holds.</summary>
+public sealed record ImageInspection(
+    string Path,
+    string Layout,
+    string FileSystem,
+    long PartitionOffset,
+    AgentLocation? Agent,
+    OsBuilderInfo? OsBuilder,
+    BinaryFacts? AgentFacts,
+    long BytesRead);
+
+/// <summary>The image → agent → facts composition, used by `inspect image`, `diff` and `check` alike.</summary>
+public static class ImageInspector
+{
+    /// <param name="realPath">The file to open on this machine.</param>
+    /// <param name="displayPath">How to name it to the user (the host path under --root).</param>
+    /// <param name="constants">String constants (driver names) whose presence in the agent matters.</param>
+    /// <param name="readAgent">False to only locate the agent (inspect image without binary analysis).</param>
+    public static ImageInspection Inspect(string realPath, string displayPath, IReadOnlyCollection<string> constants, bool readAgent = true)
+    {
+        using OpenedImage image = GuestImage.Open(realPath);
+        AgentLocation? agent = AgentLocator.Locate(image.FileSystem);
+        OsBuilderInfo? osbuilder = OsBuilderMetadata.Read(image.FileSystem);
+        BinaryFacts? facts = null;
+        if (agent is not null && readAgent)
+        {
+            byte[] bytes = AgentLocator.ReadAgent(image.FileSystem, agent);
+            facts = BinaryInspector.Inspect(bytes, $"{displayPath}:{agent.ResolvedPath}", constants);
+        }
+        return new ImageInspection(displayPath, image.Layout, image.FileSystemType, image.PartitionOffset, agent, osbuilder, facts, image.BytesRead);
+    }
+}

@@ -1,0 +1,86 @@
+using Google.Protobuf;
+using Preflight.Binaries;
+using Preflight.Imaging;
+using Preflight.Protocol;
+
+namespace Preflight.Cli.Checking;
+
+/// <summary>One side of a comparison, loaded from whatever the user named.</summary>
+public sealed record LoadedSide(string Path, string Kind, ProtocolSurface Surface, BinaryFacts? Facts, ImageInspection? Image);
+
+/// <summary>
+/// Loads a protocol from a SRC argument: an ELF binary, a guest image (disk image or initrd), or a serialized
+/// FileDescriptorSet (protoc --descriptor_set_out, buf's .binpb). The kind is decided by looking at the bytes.
+/// </summary>
+public static class ProtocolSource
+{
+    /// <summary>FileDescriptorSets of Kata's protocol are tens of KiB; a larger non-ELF, non-image file is not one.</summary>
+    private const long MaxDescriptorSetBytes = 64 * 1024 * 1024;
+
+    public static LoadedSide Load(string path, IReadOnlyCollection<string> constants)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, "no such file");
+        }
+        if (LooksLikeElf(path))
+        {
+            BinaryFacts facts = BinaryInspector.InspectFile(path, constants);
+            return new LoadedSide(path, "binary", ProtocolSurface.FromFacts(facts), facts, null);
+        }
+
+        ImageFormatException? imageError = null;
+        try
+        {
+            ImageInspection image = ImageInspector.Inspect(path, path, constants);
+            if (image.AgentFacts is null)
+            {
+                throw new InputException(path, "no kata-agent found in the guest image");
+            }
+            return new LoadedSide(path, "image", ProtocolSurface.FromFacts(image.AgentFacts), image.AgentFacts, image);
+        }
+        catch (ImageFormatException e)
+        {
+            imageError = e;
+        }
+
+        if (new FileInfo(path).Length <= MaxDescriptorSetBytes && TryLoadDescriptorSet(path) is ProtocolSurface surface)
+        {
+            return new LoadedSide(path, "descriptor-set", surface, null, null);
+        }
+        throw new InputException(path, "not an ELF binary, a guest image or a FileDescriptorSet (" + imageError.Problem + ")");
+    }
+
+    private static ProtocolSurface? TryLoadDescriptorSet(string path)
+    {
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(path);
+            ProtocolSurface surface = ProtocolSurface.FromDescriptorSet(bytes);
+            return surface;
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or ProtocolFormatException)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static ReadOnlySpan<byte> ElfMagic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
+
+    private static bool LooksLikeElf(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using FileStream stream = File.OpenRead(path);
+        return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual(ElfMagic);
+    }
+}
+
+/// <summary>An input the user named cannot be used; the CLI prints its message as one line and exits 3.</summary>
+public sealed class InputException(string file, string problem) : Exception($"{file}: {problem}")
+{
+    public string File { get; } = file;
+}

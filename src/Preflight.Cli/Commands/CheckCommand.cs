@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Preflight.Cli.Checking;
+using Preflight.Cli.Policy;
+using Preflight.Cli.Reports;
+using Preflight.Host.Config;
+using Preflight.Protocol;
+
+namespace Preflight.Cli.Commands;
+
+/// <summary>`kata-preflight check`: what admins type and package hooks run.</summary>
+public static class CheckCommand
+{
+    public static Command Build(CliIo io)
+    {
+        var root = new Option<string?>("--root") { Description = "Treat DIR as the host's / (kata-deploy's view of the host, or a fake host in tests).", HelpName = "DIR" };
+        var configs = new Option<string[]>("--config") { Description = "Check this configuration file (host path) instead of discovering them; repeatable.", HelpName = "FILE", AllowMultipleArgumentsPerToken = false };
+        var image = new Option<string?>("--image") { Description = "Check this guest image (a candidate, before installing it) instead of the configured one.", HelpName = "FILE" };
+        var runtime = new Option<string?>("--runtime") { Description = "Check this runtime binary instead of the installed one.", HelpName = "FILE" };
+        var policy = new Option<string?>("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} when it exists.", HelpName = "FILE" };
+        var ignore = new Option<string[]>("--ignore") { Description = "Ignore findings of this rule (repeatable, or comma-separated; ALL ignores everything).", HelpName = "RULE" };
+        var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 on: block (default), warn, or never.", HelpName = "LEVEL" };
+        failOn.AcceptOnlyFromAmong("block", "warn", "never");
+        var format = CommonOptions.Format("text", "json", "sarif");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing when everything passes; only problems otherwise." };
+        var verbose = CommonOptions.Verbose();
+
+        var command = new Command("check",
+            "Find the Kata configurations on this host, check every configured guest image's agent against the " +
+            "installed runtime, and answer pass / warn / block.\n" + ExitCodes.HelpText)
+        {
+            root, configs, image, runtime, policy, ignore, failOn, format, quiet, verbose,
+        };
+
+        command.SetAction(parse =>
+        {
+            bool isQuiet = parse.GetValue(quiet);
+            bool isVerbose = parse.GetValue(verbose);
+            using ILoggerFactory loggers = CliLogging.Create(isVerbose, isQuiet, io.Error);
+
+            PreflightPolicy chosen = LoadPolicy(parse.GetValue(policy))
+                .WithCommandLine(parse.GetValue(ignore) ?? [], parse.GetValue(failOn) is string f ? PreflightPolicy.ParseFailOn(f, "--fail-on") : null);
+
+            var hostRoot = parse.GetValue(root) is string dir ? new HostRoot(RequireDirectory(dir)) : HostRoot.Default;
+            var request = new CheckRequest(
+                hostRoot,
+                parse.GetValue(configs) ?? [],
+                RequireFile(parse.GetValue(image)),
+                RequireFile(parse.GetValue(runtime)),
+                chosen);
+
+            CheckReport report = new HostChecker(loggers).Run(request);
+            WriteReport(io, report, parse.GetValue(format)!, isQuiet, isVerbose);
+
+            if (!report.AnythingCompared)
+            {
+                io.Error.WriteLine("kata-preflight: error: nothing could be inspected: " +
+                    string.Join("; ", report.AllFindings.Where(f => f.Severity != Severity.Info).Select(f => $"{f.Subject}: {f.Message}").Distinct().Take(3)));
+                return ExitCodes.Unreadable;
+            }
+            return ExitCodeFor(report.Verdict, chosen.FailOn);
+        });
+        return command;
+    }
+
+    public static int ExitCodeFor(Verdict verdict, FailOn failOn) => (verdict, failOn) switch
+    {
+        (_, FailOn.Never) => ExitCodes.Ok,
+        (Verdict.Block, _) => ExitCodes.Block,
+        (Verdict.Warn, FailOn.Warn) => ExitCodes.Block,
+        _ => ExitCodes.Ok,
+    };
+
+    private static void WriteReport(CliIo io, CheckReport report, string format, bool quiet, bool verbose)
+    {
+        switch (format)
+        {
+            case "json":
+                io.Out.WriteLine(CheckJsonReporter.Write(report, App.Version));
+                break;
+            case "sarif":
+                io.Out.WriteLine(CheckSarifReporter.Write(report, App.Version));
+                break;
+            default:
+                new CheckTextReporter(io.Out, io.Color, quiet, verbose).Write(report);
+                break;
+        }
+    }
+
+    private static PreflightPolicy LoadPolicy(string? path)
+    {
+        if (path is not null)
+        {
+            if (!File.Exists(path))
+            {
+                throw new InputException(path, "policy file does not exist");
+            }
+            return PreflightPolicy.Load(path, path);
+        }
+        return File.Exists(PreflightPolicy.DefaultPath)
+            ? PreflightPolicy.Load(PreflightPolicy.DefaultPath, PreflightPolicy.DefaultPath)
+            : PreflightPolicy.Default;
+    }
+
+    private static string? RequireFile(string? path) =>
+        path is null || File.Exists(path) ? path : throw new InputException(path, "no such file");
+
+    private static string RequireDirectory(string dir) =>
+        Directory.Exists(dir) ? dir : throw new InputException(dir, "--root must be an existing directory");
+}

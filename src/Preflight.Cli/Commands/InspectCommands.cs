@@ -1,0 +1,290 @@
+using System.CommandLine;
+using System.Text.Json;
+using Preflight.Binaries;
+using Preflight.Cli.Checking;
+using Preflight.Cli.Reports;
+using Preflight.Imaging.Agent;
+using Preflight.Protocol;
+
+namespace Preflight.Cli.Commands;
+
+/// <summary>`kata-preflight inspect image|binary FILE`: what one input holds, before any comparison.</summary>
+public static class InspectCommands
+{
+    public static Command Build(CliIo io)
+    {
+        var inspect = new Command("inspect", "Show what a guest image or a binary holds.");
+        inspect.Subcommands.Add(BuildImage(io));
+        inspect.Subcommands.Add(BuildBinary(io));
+        return inspect;
+    }
+
+    private static Command BuildImage(CliIo io)
+    {
+        var file = CommonOptions.File("FILE", "A Kata guest image: raw disk image (any layout) or initrd.");
+        var format = CommonOptions.Format("text", "json");
+        var command = new Command("image", "Show the image's layout, filesystem, where the agent is, and the osbuilder metadata.") { file, format };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            RequireFile(path);
+            ImageInspection image = ImageInspector.Inspect(path, path, CompatibilityOptions.Default.ConstantValues.ToList());
+            string? sha256 = image.AgentFacts?.Sha256;
+            if (parse.GetValue(format) == "json")
+            {
+                io.Out.WriteLine(Json.Write(w => WriteImageJson(w, image)));
+            }
+            else
+            {
+                WriteImageText(io.Out, image);
+            }
+            if (image.Agent is null)
+            {
+                io.Error.WriteLine($"kata-preflight: error: {path}: no kata-agent found in the image");
+                return ExitCodes.Unreadable;
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command BuildBinary(CliIo io)
+    {
+        var file = CommonOptions.File("FILE", "An ELF binary: kata-agent, containerd-shim-kata-v2, kata-runtime, or any other.");
+        var format = CommonOptions.Format("text", "json");
+        var command = new Command("binary", "Show the binary's architecture, versions, Go build info, transport, embedded protobuf descriptors and methods.") { file, format };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            RequireFile(path);
+            BinaryFacts facts = BinaryInspector.InspectFile(path, CompatibilityOptions.Default.ConstantValues.ToList());
+            ProtocolSurface surface = ProtocolSurface.FromFacts(facts);
+            string fingerprint = ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default);
+            if (parse.GetValue(format) == "json")
+            {
+                io.Out.WriteLine(Json.Write(w => WriteBinaryJson(w, facts, fingerprint)));
+            }
+            else
+            {
+                WriteBinaryText(io.Out, facts, fingerprint);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static void RequireFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+        }
+    }
+
+    private static void WriteImageJson(Utf8JsonWriter w, ImageInspection image)
+    {
+        w.WriteStartObject();
+        w.WriteString("path", image.Path);
+        w.WriteString("layout", image.Layout);
+        w.WriteString("filesystem", image.FileSystem);
+        w.WriteNumber("partitionOffset", image.PartitionOffset);
+        if (image.Agent is AgentLocation agent)
+        {
+            w.WriteStartObject("agent");
+            w.WriteString("path", agent.ResolvedPath);
+            w.WriteString("namedAs", agent.Path);
+            w.WriteString("foundBy", agent.FoundBy);
+            w.WriteNumber("size", agent.Length);
+            w.StringOrNull("sha256", image.AgentFacts?.Sha256);
+            w.StringOrNull("version", image.AgentFacts?.Version?.Version);
+            w.StringOrNull("commit", image.AgentFacts?.Version?.Commit);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("agent");
+        }
+        if (image.OsBuilder is OsBuilderInfo o)
+        {
+            w.WriteStartObject("osbuilder");
+            w.StringOrNull("version", o.OsBuilderVersion);
+            w.StringOrNull("url", o.OsBuilderUrl);
+            w.StringOrNull("rootfsCreationTime", o.RootfsCreationTime);
+            w.StringOrNull("description", o.Description);
+            w.StringOrNull("architecture", o.Architecture);
+            w.StringOrNull("baseDistro", o.BaseDistroName);
+            w.StringOrNull("baseDistroVersion", o.BaseDistroVersion);
+            w.StringOrNull("agentName", o.AgentName);
+            w.StringOrNull("agentVersion", o.AgentVersion);
+            w.StringOrNull("agentUrl", o.AgentUrl);
+            if (o.AgentIsInitDaemon is bool isInit)
+            {
+                w.WriteBoolean("agentIsInitDaemon", isInit);
+            }
+            else
+            {
+                w.WriteNull("agentIsInitDaemon");
+            }
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("osbuilder");
+        }
+        w.WriteNumber("bytesRead", image.BytesRead);
+        w.WriteEndObject();
+    }
+
+    private static void WriteImageText(TextWriter o, ImageInspection image)
+    {
+        o.WriteLine($"image       {image.Path}");
+        o.WriteLine($"layout      {image.Layout}" + (image.PartitionOffset > 0 ? $" (rootfs at byte {image.PartitionOffset})" : ""));
+        o.WriteLine($"filesystem  {image.FileSystem}");
+        if (image.Agent is AgentLocation agent)
+        {
+            string via = agent.Path == agent.ResolvedPath ? "" : $" (via {agent.Path})";
+            o.WriteLine($"agent       {agent.ResolvedPath}{via}, found by {agent.FoundBy}, {agent.Length} bytes");
+            if (image.AgentFacts is BinaryFacts facts)
+            {
+                o.WriteLine($"  sha256    {facts.Sha256}");
+                o.WriteLine($"  version   {facts.Version?.Version ?? "unknown"}" + (facts.Version?.Commit is string c ? $" (commit {c})" : ""));
+            }
+        }
+        else
+        {
+            o.WriteLine("agent       not found");
+        }
+        if (image.OsBuilder is OsBuilderInfo osb)
+        {
+            o.WriteLine($"osbuilder   {osb.OsBuilderVersion ?? "?"}, {osb.BaseDistroName} {osb.BaseDistroVersion}, {osb.Architecture}, built {osb.RootfsCreationTime}");
+            o.WriteLine($"  agent     {osb.AgentName} {osb.AgentVersion} (as recorded at build time; the binary is the truth)");
+        }
+        o.WriteLine($"read        {image.BytesRead} bytes of the image");
+    }
+
+    private static void WriteBinaryJson(Utf8JsonWriter w, BinaryFacts facts, string fingerprint)
+    {
+        w.WriteStartObject();
+        w.WriteString("path", facts.Source);
+        w.WriteNumber("size", facts.Size);
+        w.WriteString("sha256", facts.Sha256);
+        if (facts.Elf is ElfInfo elf)
+        {
+            w.WriteStartObject("elf");
+            w.WriteString("machine", elf.Machine);
+            w.WriteString("endianness", elf.Endianness);
+            w.WriteNumber("class", elf.Class);
+            w.StringOrNull("buildId", elf.BuildId);
+            w.WriteBoolean("stripped", elf.Stripped);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("elf");
+        }
+        w.WriteStartArray("descriptors");
+        foreach (EmbeddedDescriptor d in facts.Descriptors)
+        {
+            w.WriteStartObject();
+            w.WriteString("file", d.File);
+            w.WriteString("package", d.Package);
+            w.StringArray("services", d.Services);
+            w.WriteString("encoding", d.Encoding);
+            w.WriteNumber("offset", d.Offset);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("methods");
+        foreach (MethodEvidence m in facts.Methods)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", m.FullName);
+            w.WriteString("evidence", m.Evidence);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.StringOrNull("transport", facts.Transport);
+        if (facts.Go is GoBuildInfo go)
+        {
+            w.WriteStartObject("go");
+            w.WriteString("version", go.GoVersion);
+            w.StringOrNull("path", go.Path);
+            w.WriteStartArray("modules");
+            foreach (GoModule module in go.Modules)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", module.Path);
+                w.WriteString("version", module.Version);
+                w.StringOrNull("sum", module.Sum);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("go");
+        }
+        if (facts.Version is VersionFacts v)
+        {
+            w.WriteStartObject("version");
+            w.StringOrNull("program", v.Program);
+            w.StringOrNull("version", v.Version);
+            w.StringOrNull("apiVersion", v.ApiVersion);
+            w.StringOrNull("commit", v.Commit);
+            w.WriteString("evidence", v.Evidence);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("version");
+        }
+        w.WriteStartArray("constants");
+        foreach (ConstantEvidence c in facts.Constants.Where(c => c.Occurrences > 0))
+        {
+            w.WriteStartObject();
+            w.WriteString("value", c.Value);
+            w.WriteBoolean("present", c.Present);
+            w.WriteNumber("occurrences", c.Occurrences);
+            w.WriteString("evidence", c.Evidence);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("fingerprint", fingerprint);
+        w.WriteEndObject();
+    }
+
+    private static void WriteBinaryText(TextWriter o, BinaryFacts facts, string fingerprint)
+    {
+        o.WriteLine($"binary      {facts.Source} ({facts.Size} bytes)");
+        o.WriteLine($"sha256      {facts.Sha256}");
+        if (facts.Elf is ElfInfo elf)
+        {
+            o.WriteLine($"elf         {elf.Machine}, {elf.Class}-bit {elf.Endianness}-endian{(elf.Stripped ? ", stripped" : "")}" +
+                (elf.BuildId is string id ? $", build-id {id}" : ""));
+        }
+        if (facts.Version is VersionFacts v)
+        {
+            o.WriteLine($"version     {v.Program ?? "?"} {v.Version ?? "unknown"}" +
+                (v.ApiVersion is string api ? $", api {api}" : "") + (v.Commit is string c ? $", commit {c}" : "") + $" ({v.Evidence})");
+        }
+        else
+        {
+            o.WriteLine("version     unknown");
+        }
+        o.WriteLine($"transport   {facts.Transport ?? "unknown"}");
+        if (facts.Go is GoBuildInfo go)
+        {
+            o.WriteLine($"go          {go.GoVersion}, {go.Path}, {go.Modules.Count} modules");
+        }
+        o.WriteLine($"descriptors {facts.Descriptors.Count}");
+        foreach (EmbeddedDescriptor d in facts.Descriptors)
+        {
+            string services = d.Services.Count > 0 ? " services " + string.Join(", ", d.Services) : "";
+            o.WriteLine($"  {d.File} (package {d.Package}, {d.Encoding} at {d.Offset}){services}");
+        }
+        int fromStrings = facts.Methods.Count(m => m.Evidence != "descriptor");
+        o.WriteLine($"methods     {facts.Methods.Count}" + (fromStrings > 0 ? $" ({fromStrings} known only from method strings)" : ""));
+        o.WriteLine($"fingerprint {fingerprint}");
+    }
+}

@@ -1,0 +1,153 @@
+using Preflight.Host;
+using Preflight.Host.Config;
+using Preflight.Protocol;
+using Tomlyn.Model;
+
+namespace Preflight.Cli.Policy;
+
+/// <summary>When the command fails: on a blocking finding (default), on any warning, or never (report only).</summary>
+public enum FailOn
+{
+    Block,
+    Warn,
+    Never,
+}
+
+/// <summary>
+/// What the admin decided: severities per rule, rules to ignore (like kubeadm's --ignore-preflight-errors), the
+/// RPCs a sandbox cannot start without, and how much version skew to accept. Read from a TOML policy file and the
+/// command line; every field has Kata's default.
+/// </summary>
+public sealed record PreflightPolicy(
+    FailOn FailOn,
+    IReadOnlySet<string> Ignored,
+    IReadOnlyDictionary<string, Severity> SeverityOverrides,
+    CompatibilityOptions Compatibility,
+    Severity? MinorSkew,
+    Severity? MajorSkew)
+{
+    public const string DefaultPath = "/etc/kata-preflight/policy.toml";
+
+    public static PreflightPolicy Default { get; } = new(
+        FailOn.Block,
+        new HashSet<string>(StringComparer.Ordinal),
+        new Dictionary<string, Severity>(StringComparer.Ordinal),
+        CompatibilityOptions.Default,
+        CheckRules.VersionSkewMinor.DefaultSeverity,
+        CheckRules.VersionSkewMajor.DefaultSeverity);
+
+    /// <summary>
+    /// Applies the policy to one finding: null when ignored, else the finding with its severity as the admin set it.
+    /// "ALL" in the ignore list ignores everything, as kubeadm's flag does.
+    /// </summary>
+    public Finding? Apply(Finding finding)
+    {
+        if (Ignored.Contains(finding.Rule) || Ignored.Contains("ALL"))
+        {
+            return null;
+        }
+        return SeverityOverrides.TryGetValue(finding.Rule, out Severity severity) ? finding with { Severity = severity } : finding;
+    }
+
+    public PreflightPolicy WithCommandLine(IEnumerable<string> ignore, FailOn? failOn)
+    {
+        var ignored = new HashSet<string>(Ignored, StringComparer.Ordinal);
+        foreach (string rule in ignore.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            ignored.Add(rule.ToUpperInvariant());
+        }
+        return this with { Ignored = ignored, FailOn = failOn ?? FailOn };
+    }
+
+    /// <summary>
+    /// Reads a policy file. Unknown keys and rule IDs are errors: a typo in a policy must not silently loosen it.
+    /// </summary>
+    public static PreflightPolicy Load(string realPath, string displayName)
+    {
+        TomlTable table = TomlFile.Load(realPath, displayName);
+        var known = new HashSet<string>(CheckRules.Everything.Select(r => r.Id), StringComparer.Ordinal) { "ALL" };
+        PreflightPolicy policy = Default;
+
+        foreach (KeyValuePair<string, object> entry in table)
+        {
+            switch (entry.Key)
+            {
+                case "fail-on":
+                    policy = policy with { FailOn = ParseFailOn(entry.Value as string, displayName) };
+                    break;
+                case "ignore":
+                    var ignored = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (string id in TomlFile.GetStringList(table, "ignore"))
+                    {
+                        ignored.Add(RequireRule(id, known, displayName));
+                    }
+                    policy = policy with { Ignored = ignored };
+                    break;
+                case "severity":
+                    var overrides = new Dictionary<string, Severity>(StringComparer.Ordinal);
+                    foreach (KeyValuePair<string, object> rule in AsTable(entry.Value, "severity", displayName))
+                    {
+                        overrides[RequireRule(rule.Key, known, displayName)] = ParseSeverity(rule.Value as string, displayName, "severity." + rule.Key);
+                    }
+                    policy = policy with { SeverityOverrides = overrides };
+                    break;
+                case "protocol":
+                    policy = policy with { Compatibility = ReadProtocol(AsTable(entry.Value, "protocol", displayName), policy.Compatibility, displayName) };
+                    break;
+                case "versions":
+                    TomlTable versions = AsTable(entry.Value, "versions", displayName);
+                    foreach (KeyValuePair<string, object> v in versions)
+                    {
+                        Severity? severity = v.Value as string == "pass" ? null : ParseSeverity(v.Value as string, displayName, "versions." + v.Key);
+                        policy = v.Key switch
+                        {
+                            "minor-skew" => policy with { MinorSkew = severity },
+                            "major-skew" => policy with { MajorSkew = severity },
+                            _ => throw new HostConfigException(displayName, $"unknown key versions.{v.Key} (expected minor-skew, major-skew)"),
+                        };
+                    }
+                    break;
+                default:
+                    throw new HostConfigException(displayName,
+                        $"unknown key '{entry.Key}' (expected fail-on, ignore, severity, protocol, versions)");
+            }
+        }
+        return policy;
+    }
+
+    private static CompatibilityOptions ReadProtocol(TomlTable protocol, CompatibilityOptions options, string displayName)
+    {
+        foreach (KeyValuePair<string, object> entry in protocol)
+        {
+            options = entry.Key switch
+            {
+                "expected-services" => options with { ExpectedServices = TomlFile.GetStringList(protocol, entry.Key).ToHashSet(StringComparer.Ordinal) },
+                "required-rpcs" => options with { RequiredRpcs = TomlFile.GetStringList(protocol, entry.Key).ToHashSet(StringComparer.Ordinal) },
+                _ => throw new HostConfigException(displayName, $"unknown key protocol.{entry.Key} (expected expected-services, required-rpcs)"),
+            };
+        }
+        return options;
+    }
+
+    private static TomlTable AsTable(object value, string key, string displayName) =>
+        value as TomlTable ?? throw new HostConfigException(displayName, $"'{key}' must be a table");
+
+    private static string RequireRule(string id, HashSet<string> known, string displayName) =>
+        known.Contains(id) ? id : throw new HostConfigException(displayName, $"unknown rule '{id}' (see `kata-preflight rules`)");
+
+    public static FailOn ParseFailOn(string? value, string source) => value switch
+    {
+        "block" => FailOn.Block,
+        "warn" => FailOn.Warn,
+        "never" => FailOn.Never,
+        _ => throw new HostConfigException(source, $"fail-on must be block, warn or never, not '{value}'"),
+    };
+
+    public static Severity ParseSeverity(string? value, string source, string key) => value switch
+    {
+        "info" => Severity.Info,
+        "warn" => Severity.Warn,
+        "block" => Severity.Block,
+        _ => throw new HostConfigException(source, $"{key} must be info, warn or block, not '{value}'"),
+    };
+}
