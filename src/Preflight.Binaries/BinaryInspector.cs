@@ -44,7 +44,7 @@ public static class BinaryInspector
             methods,
             TransportDetector.Transport(libraries),
             go,
-            VersionExtractor.Extract(go),
+            VersionExtractor.Extract(go, elf, data),
             constantEvidence)
         {
             TransportLibraries = libraries,

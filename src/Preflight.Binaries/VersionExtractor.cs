@@ -5,12 +5,13 @@ namespace Preflight.Binaries;
 /// wrong for Go and Rust, which pack constants without terminators ("...Fixed323.1.00.0.1..." holds two versions
 /// glued to a neighbour). What we trust, best first:
 /// "go-ldflags": a `-X pkg.version=V` / `-X pkg.commit=C` recorded in Go build settings (Go 1.18+);
+/// "go-symbol": Go string variables `main.version`/`main.commit` (or Kata packages') read through the symbol table;
 /// "go-buildinfo": the main module's version from Go build info (skipped when "(devel)").
 /// Rust version constants are not extracted yet (see the report); null is returned for them.
 /// </summary>
 public static class VersionExtractor
 {
-    public static VersionFacts? Extract(GoBuildInfo? go)
+    public static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf = null, ReadOnlySpan<byte> data = default)
     {
         if (go is null)
         {
@@ -21,6 +22,14 @@ public static class VersionExtractor
         if (version is not null || commit is not null)
         {
             return new VersionFacts(program, version, null, commit, "go-ldflags");
+        }
+        if (elf is not null)
+        {
+            (version, commit) = GoStringVariables.ReadVersionVariables(elf, data);
+            if (version is not null || commit is not null)
+            {
+                return new VersionFacts(program, version, null, commit, "go-symbol");
+            }
         }
         if (go.Main is { Version: var moduleVersion } && moduleVersion != "(devel)" && moduleVersion.Length > 0)
         {
