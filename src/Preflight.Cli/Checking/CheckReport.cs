@@ -18,7 +18,7 @@ public sealed record SideSummary(
         path,
         facts.Version?.Version,
         facts.Version?.Commit,
-        facts.Transport,
+        surface.Transport,
         facts.Descriptors.Count,
         facts.Methods.Count,
         ProtocolFingerprint.Compute(surface, options),

@@ -272,7 +272,8 @@ public static class InspectCommands
         {
             o.WriteLine("version     unknown");
         }
-        o.WriteLine($"transport   {facts.Transport ?? "unknown"}");
+        o.WriteLine($"transport   {facts.Transport ?? "unknown"}" +
+            (facts.TransportLibraries.Count > 0 ? $" (libraries linked: {string.Join(", ", facts.TransportLibraries)})" : ""));
         if (facts.Go is GoBuildInfo go)
         {
             o.WriteLine($"go          {go.GoVersion}, {go.Path}, {go.Modules.Count} modules");

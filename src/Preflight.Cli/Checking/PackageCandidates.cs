@@ -1,0 +1,179 @@
+using Preflight.Host.Packages;
+
+namespace Preflight.Cli.Checking;
+
+/// <summary>
+/// The runtime binary and the guest image found in candidate packages, copied out to plain files so the check
+/// pipeline can read them like any other candidate. Either may be null when no package carries one.
+/// </summary>
+/// <param name="RuntimePath">A copy of the runtime binary under the temp directory, or null.</param>
+/// <param name="ImagePath">A copy of the guest image (disk image or initrd) under the temp directory, or null.</param>
+/// <param name="Notes">What was taken from where, and what was skipped and why; one line each, for the user.</param>
+public sealed record CandidatePair(string? RuntimePath, string? ImagePath, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Finds Kata's runtime and guest image inside .deb/.rpm files that are not installed yet (an APT transaction, or
+/// `check --package`), so "what would this upgrade do" can be answered before dpkg or rpm touches the host.
+/// The first package that carries a runtime wins, likewise for the image; later ones are named in the notes.
+/// </summary>
+public static class PackageCandidates
+{
+    /// <summary>
+    /// Where Kata packages install the runtime, in preference order: the distro packages (kata-containers,
+    /// kata-runtime), then kata-deploy / kata-static under /opt/kata, then the Rust runtime's own shim.
+    /// kata-runtime comes after the shim: in 2.x+ it is the CLI, built from the same protocol code, so it is
+    /// only a fallback for 1.x packages that ship no shim.
+    /// </summary>
+    public static readonly IReadOnlyList<string> RuntimePaths =
+    [
+        "/usr/bin/containerd-shim-kata-v2",
+        "/opt/kata/bin/containerd-shim-kata-v2",
+        "/usr/bin/kata-runtime",
+        "/opt/kata/runtime-rs/bin/containerd-shim-kata-v2",
+    ];
+
+    /// <summary>The directories guest images are installed in (distro packages, kata-static).</summary>
+    public static readonly IReadOnlyList<string> ImageDirectories =
+    [
+        "/usr/share/kata-containers",
+        "/opt/kata/share/kata-containers",
+    ];
+
+    /// <summary>A real shim is 40-120 MiB; anything far beyond that is not one, and must not fill the disk.</summary>
+    public const long MaxRuntimeBytes = 1L << 30;
+
+    /// <summary>Guest images are 128 MiB-2 GiB (GPU images the largest); the copy is bounded to keep /tmp safe.</summary>
+    public const long MaxImageBytes = 8L << 30;
+
+    public static CandidatePair Extract(IReadOnlyList<string> packagePaths, string tempDir)
+    {
+        Directory.CreateDirectory(tempDir);
+        var notes = new List<string>();
+        string? runtime = null;
+        string? image = null;
+        foreach (string packagePath in packagePaths)
+        {
+            IPackage package;
+            try
+            {
+                package = PackageReader.Open(packagePath);
+            }
+            catch (Exception e) when (e is PackageFormatException or IOException or UnauthorizedAccessException)
+            {
+                notes.Add($"{packagePath}: cannot be read, skipped: {e.Message}");
+                continue;
+            }
+            string label = $"{package.Info.Name} {package.Info.Version} ({Path.GetFileName(packagePath)})";
+
+            if (FindRuntime(package) is string runtimeInPackage)
+            {
+                if (runtime is null)
+                {
+                    runtime = Copy(package, runtimeInPackage, Path.Combine(tempDir, "runtime-" + Path.GetFileName(runtimeInPackage)), MaxRuntimeBytes, label, notes);
+                    if (runtime is not null)
+                    {
+                        notes.Add($"runtime: {runtimeInPackage} from {label}");
+                    }
+                }
+                else
+                {
+                    notes.Add($"{label} also carries {runtimeInPackage}; the runtime from the first package is checked");
+                }
+            }
+
+            IReadOnlyList<string> images = FindImages(package);
+            if (images.Count > 0)
+            {
+                if (image is null)
+                {
+                    foreach (string imageInPackage in images)
+                    {
+                        image = Copy(package, imageInPackage, Path.Combine(tempDir, "image-" + Path.GetFileName(imageInPackage)), MaxImageBytes, label, notes);
+                        if (image is not null)
+                        {
+                            notes.Add($"guest image: {imageInPackage} from {label}");
+                            break;
+                        }
+                    }
+                    if (images.Count > 1)
+                    {
+                        notes.Add($"{label} carries {images.Count} guest images ({string.Join(", ", images)}); only the default one is checked");
+                    }
+                }
+                else
+                {
+                    notes.Add($"{label} also carries guest images; the image from the first package is checked");
+                }
+            }
+        }
+        return new CandidatePair(runtime, image, notes);
+    }
+
+    private static string? FindRuntime(IPackage package) =>
+        RuntimePaths.FirstOrDefault(path => package.Find(path) is { Kind: not (PackageFileKind.Directory or PackageFileKind.Other) });
+
+    /// <summary>
+    /// The guest images a package installs, best first: the name Kata's default configuration uses
+    /// (kata-containers.img, usually a symlink to the versioned file), then the default initrd, then other disk
+    /// images, then other initrds. Symlinks are listed as themselves; opening them follows the link in the package.
+    /// </summary>
+    public static IReadOnlyList<string> FindImages(IPackage package)
+    {
+        var found = package.Files
+            .Where(file => file.Kind is PackageFileKind.Regular or PackageFileKind.Symlink or PackageFileKind.HardLink)
+            .Where(file => ImageDirectories.Contains(Path.GetDirectoryName(file.Path)))
+            .Select(file => file.Path)
+            .Where(path => IsImageName(Path.GetFileName(path)))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return found.OrderBy(ImageRank).ThenBy(path => path, StringComparer.Ordinal).ToList();
+    }
+
+    private static bool IsImageName(string name) =>
+        name.StartsWith("kata-containers", StringComparison.Ordinal)
+        && (name.EndsWith(".img", StringComparison.Ordinal) || name.Contains("initrd", StringComparison.Ordinal));
+
+    private static int ImageRank(string path) => Path.GetFileName(path) switch
+    {
+        "kata-containers.img" => 0,
+        "kata-containers-initrd.img" => 1,
+        string name when !name.Contains("initrd", StringComparison.Ordinal) => 2,
+        _ => 3,
+    };
+
+    /// <summary>Streams one file (links followed inside the package) to <paramref name="target"/>; null when it cannot.</summary>
+    private static string? Copy(IPackage package, string pathInPackage, string target, long maxBytes, string label, List<string> notes)
+    {
+        try
+        {
+            using (Stream source = package.OpenFile(pathInPackage))
+            using (var destination = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                CopyBounded(source, destination, maxBytes, pathInPackage);
+            }
+            return target;
+        }
+        catch (Exception e) when (e is PackageFormatException or FileNotFoundException or InvalidDataException)
+        {
+            File.Delete(target);
+            notes.Add($"{label}: {pathInPackage} cannot be extracted, skipped: {e.Message}");
+            return null;
+        }
+    }
+
+    private static void CopyBounded(Stream source, Stream destination, long maxBytes, string name)
+    {
+        byte[] buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while ((read = source.Read(buffer)) > 0)
+        {
+            total += read;
+            if (total > maxBytes)
+            {
+                throw new InvalidDataException($"{name} is larger than {maxBytes} bytes, more than any real one");
+            }
+            destination.Write(buffer, 0, read);
+        }
+    }
+}
