@@ -32,9 +32,11 @@ public static class BinaryInspector
         var elf = ElfFile.Parse(bytes, source);
         var go = GoBuildInfoReader.Read(elf, data);
         var descriptors = DescriptorScanner.Scan(bytes);
-        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data));
+        // One pass over x86_64 code and relocations serves both string-evidence readers (null on other architectures).
+        var code = X86CodeIndex.Build(data, elf);
+        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code));
         var libraries = TransportDetector.Libraries(data, go);
-        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, constants);
+        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, code, constants);
         return new BinaryFacts(
             source,
             bytes.Length,

@@ -8,24 +8,36 @@ namespace Preflight.Binaries;
 /// "...k9pool...". Evidence, strongest first:
 /// "string-reference": some data section holds the exact (address, length) pair of an occurrence, the way Go and
 ///   Rust store a string header (pointer-sized words, the binary's endianness);
+/// "relocated-string-reference" (x86_64): an R_X86_64_RELATIVE relocation fills a pointer slot with an occurrence's
+///   address and the word after the slot is the length: the same header in a position-independent binary, whose
+///   .data.rel.ro holds zeros until the loader relocates it (Rust's `&[&str]` statics, packed "9pblkephemeral...");
+/// "code-reference" (x86_64): a RIP-relative lea in an executable segment targets the occurrence's first byte and a
+///   `mov` immediate equal to the length sits beside it, the way rustc and Go load a string into (pointer, length);
 /// "nul-terminated": an occurrence with a NUL on both sides (C strings);
 /// "substring-only": only occurrences inside other text (Present is false).
+/// The lea and relocation evidence both require the exact length, so a short constant such as "9p" at the start of a
+/// longer neighbour ("9pblk...") referenced only as that neighbour does not count. Other architectures build
+/// addresses in several instructions that are not decoded here: for them only the string header and NUL rules apply.
 /// </summary>
 public static class ConstantScanner
 {
     private const int MaxOccurrencesExamined = 10_000;
 
-    public static IReadOnlyList<ConstantEvidence> Scan(ReadOnlySpan<byte> data, ElfFile? elf, IReadOnlyCollection<string> constants)
+    public static IReadOnlyList<ConstantEvidence> Scan(ReadOnlySpan<byte> data, ElfFile? elf, IReadOnlyCollection<string> constants) =>
+        Scan(data, elf, X86CodeIndex.Build(data, elf), constants);
+
+    internal static IReadOnlyList<ConstantEvidence> Scan(
+        ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code, IReadOnlyCollection<string> constants)
     {
         var results = new List<ConstantEvidence>(constants.Count);
         foreach (string value in constants)
         {
-            results.Add(Judge(data, elf, value));
+            results.Add(Judge(data, elf, code, value));
         }
         return results;
     }
 
-    private static ConstantEvidence Judge(ReadOnlySpan<byte> data, ElfFile? elf, string value)
+    private static ConstantEvidence Judge(ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code, string value)
     {
         byte[] needle = Encoding.UTF8.GetBytes(value);
         if (needle.Length == 0)
@@ -35,6 +47,8 @@ public static class ConstantScanner
         int occurrences = 0;
         bool nulTerminated = false;
         bool referenced = false;
+        bool relocated = false;
+        bool loadedByCode = false;
         for (int from = 0; from < data.Length;)
         {
             int index = data[from..].IndexOf(needle);
@@ -52,10 +66,23 @@ public static class ConstantScanner
             int end = at + needle.Length;
             nulTerminated |= (at == 0 || data[at - 1] == 0) && end < data.Length && data[end] == 0;
             referenced |= elf is not null && IsReferenced(data, elf, at, needle.Length);
+            if (code is not null && elf is not null && X86CodeIndex.TryAddressOf(elf, at, out ulong address))
+            {
+                relocated |= code.HasRelocatedStringHeader(data, address, needle.Length);
+                loadedByCode |= code.LengthsLoadedWith(data, address).Contains(needle.Length);
+            }
         }
         if (referenced)
         {
             return new ConstantEvidence(value, true, occurrences, "string-reference");
+        }
+        if (relocated)
+        {
+            return new ConstantEvidence(value, true, occurrences, "relocated-string-reference");
+        }
+        if (loadedByCode)
+        {
+            return new ConstantEvidence(value, true, occurrences, "code-reference");
         }
         if (nulTerminated)
         {
@@ -67,7 +94,7 @@ public static class ConstantScanner
     /// <summary>Looks for the occurrence's (virtual address, length) as two consecutive words in a data section.</summary>
     private static bool IsReferenced(ReadOnlySpan<byte> data, ElfFile elf, int fileOffset, int length)
     {
-        if (!TryAddressOf(elf, fileOffset, out ulong address))
+        if (!X86CodeIndex.TryAddressOf(elf, fileOffset, out ulong address))
         {
             return false;
         }
@@ -98,20 +125,6 @@ public static class ConstantScanner
                 from += index + 1;
             }
         }
-        return false;
-    }
-
-    private static bool TryAddressOf(ElfFile elf, int fileOffset, out ulong address)
-    {
-        foreach (var segment in elf.Segments)
-        {
-            if (segment.Type == ElfSegment.TypeLoad && (ulong)fileOffset >= segment.Offset && (ulong)fileOffset - segment.Offset < segment.FileSize)
-            {
-                address = segment.VirtualAddress + ((ulong)fileOffset - segment.Offset);
-                return true;
-            }
-        }
-        address = 0;
         return false;
     }
 

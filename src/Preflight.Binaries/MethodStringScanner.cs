@@ -5,8 +5,14 @@ namespace Preflight.Binaries;
 /// <summary>
 /// Recovers RPC methods from method-path strings ("/package.Service/Method"), which gRPC code (both Go and Rust)
 /// and ttrpc-rust up to 0.6 keep as literals even when no descriptor survived. Go and Rust pack string literals back
-/// to back with no separator, so a path is accepted only when it ends at a byte that cannot continue a name:
-/// "/grpc.AgentService/CreateContainer" followed by "Ping..." would be ambiguous and is dropped rather than guessed.
+/// to back with no separator, so where a method name ends needs evidence; the bytes after the longest name-like run
+/// are only a hint ("/grpc.AgentService/SignalProcess" packed before "Software caused connection abort" reads as
+/// "SignalProcessSoftware"; Go's "...SignalProcess" before strconv's "28421709430404007434844970703125" grows digits).
+/// A run's end is taken as is only when what follows cannot have been glued on: the '/' opening another method path
+/// (the generators emit paths back to back), a NUL or other non-text byte, or the end of the data. Any other end
+/// (space, punctuation, a '/' not opening a path) needs length evidence from x86_64 code: a lea pointing at the
+/// path's '/' with a length immediate beside it (<see cref="X86CodeIndex"/>), which must cut the run at exactly one
+/// place. Without that evidence (other architectures, or no such load) the path is dropped rather than guessed.
 /// Convention narrows it further: package parts start lower-case, the service and method names upper-case.
 /// Newer ttrpc code (service name and method names as separate strings) is not read here: which method names belong
 /// to which service cannot be told from adjacency alone.
@@ -16,7 +22,9 @@ public static class MethodStringScanner
     private const int MaxNameLength = 256;
     private const int MaxMethods = 100_000;
 
-    public static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data)
+    public static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data) => Scan(data, null, null);
+
+    internal static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code)
     {
         var found = new HashSet<(string, string)>();
         var ordered = new List<(string, string)>();
@@ -29,7 +37,7 @@ public static class MethodStringScanner
             }
             int slash = from + index;
             from = slash + 1;
-            if (TryReadPath(data, slash, out string service, out string method) && found.Add((service, method)))
+            if (TryReadPath(data, slash, elf, code, out string service, out string method) && found.Add((service, method)))
             {
                 ordered.Add((service, method));
             }
@@ -37,11 +45,32 @@ public static class MethodStringScanner
         return ordered;
     }
 
-    private static bool TryReadPath(ReadOnlySpan<byte> data, int slash, out string service, out string method)
+    private static bool TryReadPath(
+        ReadOnlySpan<byte> data, int slash, ElfFile? elf, X86CodeIndex? code, out string service, out string method)
     {
         service = method = "";
+        if (!IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
+        {
+            return false;
+        }
+        if (!EndIsDelimited(data, methodEnd) && !TryCutByLoadedLength(data, slash, serviceEnd + 2, elf, code, ref methodEnd))
+        {
+            return false;
+        }
+        service = Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]);
+        method = Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]);
+        return true;
+    }
+
+    /// <summary>
+    /// "/pkg.Service/Method" by shape: <paramref name="methodEnd"/> is the end of the longest name-like run, which may
+    /// include a packed neighbour.
+    /// </summary>
+    private static bool IsPathShape(ReadOnlySpan<byte> data, int slash, out int serviceEnd, out int methodEnd)
+    {
+        methodEnd = 0;
         int serviceStart = slash + 1;
-        int serviceEnd = serviceStart;
+        serviceEnd = serviceStart;
         while (serviceEnd < data.Length && serviceEnd - serviceStart <= MaxNameLength && IsNameByte(data[serviceEnd], allowDot: true))
         {
             serviceEnd++;
@@ -51,7 +80,7 @@ public static class MethodStringScanner
             return false;
         }
         int methodStart = serviceEnd + 1;
-        int methodEnd = methodStart;
+        methodEnd = methodStart;
         while (methodEnd < data.Length && methodEnd - methodStart <= MaxNameLength && IsNameByte(data[methodEnd], allowDot: false))
         {
             methodEnd++;
@@ -60,20 +89,58 @@ public static class MethodStringScanner
         {
             return false;
         }
-        // An identifier byte right after would mean the method name runs on into a neighbouring string.
-        if (methodEnd < data.Length && (IsNameByte(data[methodEnd], allowDot: false) || data[methodEnd] == (byte)'.'))
+        // An identifier byte right after means the run was cut by the length bound: no name to read.
+        if (methodEnd < data.Length && IsNameByte(data[methodEnd], allowDot: false))
         {
             return false;
         }
-        string candidate = Encoding.ASCII.GetString(data[serviceStart..serviceEnd]);
-        string[] parts = candidate.Split('.');
-        if (parts.Length < 2 || !parts.All(DescriptorNames.IsIdentifier)
-            || !parts[..^1].All(p => char.IsAsciiLetterLower(p[0])) || !char.IsAsciiLetterUpper(parts[^1][0]))
+        string[] parts = Encoding.ASCII.GetString(data[serviceStart..serviceEnd]).Split('.');
+        return parts.Length >= 2 && parts.All(DescriptorNames.IsIdentifier)
+            && parts[..^1].All(p => char.IsAsciiLetterLower(p[0])) && char.IsAsciiLetterUpper(parts[^1][0]);
+    }
+
+    /// <summary>
+    /// Whether nothing can have been glued onto the name: end of data, a byte no string constant's text holds
+    /// (NUL, control, non-ASCII), or the '/' of the next method path in a back-to-back run.
+    /// </summary>
+    private static bool EndIsDelimited(ReadOnlySpan<byte> data, int end)
+    {
+        if (end >= data.Length || data[end] < 0x20 || data[end] >= 0x7F)
+        {
+            return true;
+        }
+        return data[end] == (byte)'/' && IsPathShape(data, end, out _, out _);
+    }
+
+    /// <summary>
+    /// Cuts the name where code that loads the path says it ends: the path's address in a lea and its length in an
+    /// immediate beside it. Accepted only when exactly one such length lands inside the name-like run.
+    /// </summary>
+    private static bool TryCutByLoadedLength(
+        ReadOnlySpan<byte> data, int slash, int minimumEnd, ElfFile? elf, X86CodeIndex? code, ref int methodEnd)
+    {
+        if (code is null || elf is null || !X86CodeIndex.TryAddressOf(elf, slash, out ulong address))
         {
             return false;
         }
-        service = candidate;
-        method = Encoding.ASCII.GetString(data[methodStart..methodEnd]);
+        int cut = -1;
+        foreach (int length in code.LengthsLoadedWith(data, address))
+        {
+            int end = slash + length;
+            if (end >= minimumEnd && end <= methodEnd)
+            {
+                if (cut >= 0 && cut != end)
+                {
+                    return false; // two lengths disagree: no single answer
+                }
+                cut = end;
+            }
+        }
+        if (cut < 0)
+        {
+            return false;
+        }
+        methodEnd = cut;
         return true;
     }
 

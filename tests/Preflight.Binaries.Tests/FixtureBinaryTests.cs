@@ -95,13 +95,85 @@ public sealed class FixtureBinaryTests
     public void MethodStringsRecoverMethodsWithoutDescriptors()
     {
         var (entry, facts) = Inspect("agent-rust-lite-3.5.0-amd64");
-        var expected = entry.GetProperty("methods").EnumerateArray()
-            .Select(m => m.GetProperty("service").GetString() + "/" + m.GetProperty("method").GetString()).ToList();
-        var found = facts.Methods.Where(m => m.Evidence == "method-strings").Select(m => m.FullName).ToHashSet();
-        // rustc packed "SignalProcess" against "Software ...": the path runs on into its neighbour, so that one
-        // comes out as "SignalProcessSoftware" (a known weakness). Every other method is recovered.
-        Assert.DoesNotContain(expected, m => m != "grpc.AgentService/SignalProcess" && !found.Contains(m));
+        var expected = ManifestMethods(entry).Order().ToList();
+        var found = facts.Methods.Where(m => m.Evidence == "method-strings").Select(m => m.FullName).Order().ToList();
+        // rustc packed "/grpc.AgentService/SignalProcess" against "Software caused connection abort": only the lea
+        // loading the path with length 32 tells where the name ends.
+        Assert.Equal(expected, found);
+        Assert.Contains("grpc.AgentService/SignalProcess", found);
     }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void MethodStringsNeverGlueANeighbourOn(string file)
+    {
+        // The path scanner alone, whether or not descriptors would override it: every name it reads must be one the
+        // binary really has (no "SignalProcessSoftware", no Go "SignalProcess28421709430404007434844970703125").
+        var entry = Manifest.Value.Single(e => e.GetProperty("file").GetString() == file);
+        byte[] bytes = File.ReadAllBytes(Preflight.Tests.TestData.Generated("binaries", file));
+        var elf = ElfFile.Parse(bytes, file);
+        var read = MethodStringScanner.Scan(bytes, elf, X86CodeIndex.Build(bytes, elf))
+            .Where(m => m.Service.StartsWith("grpc.", StringComparison.Ordinal))
+            .Select(m => m.Service + "/" + m.Method).ToList();
+        var expected = ManifestMethods(entry).ToHashSet();
+        Assert.All(read, m => Assert.Contains(m, expected));
+        Assert.DoesNotContain(read, m => char.IsAsciiDigit(m[^1]));
+    }
+
+    [Fact]
+    public void GoPathsGluedToDigitsAreCutByTheLoadedLength()
+    {
+        // Go 1.19 stores the length (mov qword [rax+0x18],0x20) just before the lea of the path.
+        byte[] bytes = File.ReadAllBytes(Preflight.Tests.TestData.Generated("binaries", "agent-gogo-grpc-1.0.0-amd64"));
+        var elf = ElfFile.Parse(bytes, "agent-gogo-grpc-1.0.0-amd64");
+        var read = MethodStringScanner.Scan(bytes, elf, X86CodeIndex.Build(bytes, elf));
+        Assert.Contains(("grpc.AgentService", "SignalProcess"), read);
+        Assert.Contains(("grpc.Health", "Check"), read);
+        // Without code evidence the glued path is dropped, never returned with its neighbour.
+        Assert.DoesNotContain(MethodStringScanner.Scan(bytes), m => m.Method.StartsWith("SignalProcess", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> X86GoAndRustAgents()
+    {
+        var data = new TheoryData<string>();
+        foreach (var entry in Manifest.Value.Where(e => e.GetProperty("role").GetString() == "agent"
+            && e.GetProperty("arch").GetString() == "amd64"
+            && e.GetProperty("language").GetString() is "go" or "rust"))
+        {
+            data.Add(entry.GetProperty("file").GetString()!);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(X86GoAndRustAgents))]
+    public void StorageDriversPresentExactlyWhenTheAgentHasThem(string file)
+    {
+        var entry = Manifest.Value.Single(e => e.GetProperty("file").GetString() == file);
+        var has = entry.GetProperty("storageDrivers").EnumerateArray().Select(d => d.GetString()!).ToHashSet();
+        var facts = BinaryInspector.InspectFile(Preflight.Tests.TestData.Generated("binaries", file), AllDrivers.Value);
+        foreach (var constant in facts.Constants)
+        {
+            Assert.True(has.Contains(constant.Value) == constant.Present,
+                $"{constant.Value}: Present={constant.Present} ({constant.Evidence}, {constant.Occurrences} occurrences), manifest says {has.Contains(constant.Value)}");
+        }
+    }
+
+    [Fact]
+    public void ShortDriverNamesNeedReferenceEvidence()
+    {
+        // "9p" occurs in Go 1.0.0's code bytes (cmp word [rax],0x7039 holds "9p") and inside other text: none of
+        // that is a constant of its own.
+        var facts = BinaryInspector.InspectFile(Preflight.Tests.TestData.Generated("binaries", "agent-rust-lite-3.5.0-amd64"), ["9p", "ephemeral"]);
+        Assert.All(facts.Constants, c => Assert.Contains(c.Evidence, new[] { "relocated-string-reference", "code-reference", "string-reference" }));
+    }
+
+    private static readonly Lazy<string[]> AllDrivers = new(() => File.ReadAllLines(Preflight.Tests.TestData.Path("binaries", "drivers.tsv"))
+        .Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(' ', '\t')[0]).Distinct().ToArray());
+
+    private static IEnumerable<string> ManifestMethods(JsonElement entry) =>
+        entry.GetProperty("methods").EnumerateArray()
+            .Select(m => m.GetProperty("service").GetString() + "/" + m.GetProperty("method").GetString());
 
     [Theory]
     [MemberData(nameof(Files))]

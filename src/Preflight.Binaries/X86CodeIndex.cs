@@ -1,0 +1,237 @@
+using System.Buffers.Binary;
+
+namespace Preflight.Binaries;
+
+/// <summary>
+/// Where x86_64 code and relocated data point at, so a caller can tell a string constant of its own from bytes that
+/// merely occur inside packed text. Rust and Go store string constants without terminators, back to back, and load one
+/// as (address, length): the address with `lea reg,[rip+disp32]` (REX.W 8D /r, mod=00 rm=101) and the length with a
+/// `mov` immediate a few instructions before or after (rustc: `mov qword [rsp+8],0x20` after the lea; Go 1.17+:
+/// `mov qword [rax+0x18],0x20` before it, or `mov ebx,0x10` after). Static slices of strings in a position-independent
+/// Rust binary hold zeros in .data.rel.ro and get their addresses from R_X86_64_RELATIVE relocations instead; the
+/// length word next to the slot is plain data.
+/// Only x86_64 is read: other architectures build addresses in several instructions (adrp/add, addis/addi, larl) that
+/// this does not decode, so <see cref="Build"/> returns null there and callers keep their architecture-neutral rules.
+/// </summary>
+internal sealed class X86CodeIndex
+{
+    private const ushort MachineX86_64 = 62;
+    private const uint RelocationRelative = 8; // R_X86_64_RELATIVE
+    private const uint SectionTypeRela = 4; // SHT_RELA
+    private const uint SegmentExecutable = 1; // PF_X
+    private const int MaxIndexed = 8_000_000; // bounds memory on huge binaries; later references are not indexed
+    private const int MaxReferencesExamined = 64;
+    private const int WindowBefore = 24; // Go stores the length before the lea
+    private const int WindowAfter = 32; // rustc stores it after, behind at most a `mov [rsp],rax`
+    private const int MaxLength = 1 << 16;
+
+    private readonly ElfFile _elf;
+    private readonly Dictionary<ulong, List<int>> _leaOffsets = []; // target address -> file offsets of lea opcodes
+    private readonly Dictionary<ulong, List<ulong>> _relocatedSlots = []; // target address -> address of the slot
+
+    private X86CodeIndex(ElfFile elf) => _elf = elf;
+
+    public static X86CodeIndex? Build(ReadOnlySpan<byte> data, ElfFile? elf)
+    {
+        if (elf is null || elf.MachineCode != MachineX86_64 || elf.Class != 64 || elf.BigEndian)
+        {
+            return null;
+        }
+        var index = new X86CodeIndex(elf);
+        int indexed = 0;
+        foreach (var segment in elf.Segments)
+        {
+            if (segment.Type == ElfSegment.TypeLoad && (segment.Flags & SegmentExecutable) != 0
+                && segment.Offset <= (ulong)data.Length && segment.FileSize <= (ulong)data.Length - segment.Offset)
+            {
+                indexed = index.AddLeas(data, segment, indexed);
+            }
+        }
+        foreach (var section in elf.Sections)
+        {
+            if (section.Type == SectionTypeRela && section.HasFileData
+                && section.Offset <= (ulong)data.Length && section.Size <= (ulong)data.Length - section.Offset)
+            {
+                indexed = index.AddRelocations(data.Slice((int)section.Offset, (int)section.Size), indexed);
+            }
+        }
+        return index;
+    }
+
+    /// <summary>
+    /// Lengths that code loading <paramref name="address"/> with a lea also puts in a register or memory word close
+    /// by. Several values can come back (the window is not decoded instruction by instruction): callers must accept a
+    /// length only when it fits what the bytes at the address allow.
+    /// </summary>
+    public HashSet<int> LengthsLoadedWith(ReadOnlySpan<byte> data, ulong address)
+    {
+        var lengths = new HashSet<int>();
+        if (!_leaOffsets.TryGetValue(address, out var offsets))
+        {
+            return lengths;
+        }
+        foreach (int lea in offsets.Take(MaxReferencesExamined))
+        {
+            int from = Math.Max(0, lea - 1 - WindowBefore);
+            int to = Math.Min(data.Length, lea + 6 + WindowAfter);
+            for (int p = from; p < to; p++)
+            {
+                if (p >= lea - 1 && p < lea + 6)
+                {
+                    continue; // the lea itself
+                }
+                if (TryReadLengthImmediate(data, p, to, out int value))
+                {
+                    lengths.Add(value);
+                }
+            }
+        }
+        return lengths;
+    }
+
+    /// <summary>Whether a relocated pointer slot holds <paramref name="address"/> with <paramref name="length"/> in the next word.</summary>
+    public bool HasRelocatedStringHeader(ReadOnlySpan<byte> data, ulong address, int length)
+    {
+        if (!_relocatedSlots.TryGetValue(address, out var slots))
+        {
+            return false;
+        }
+        foreach (ulong slot in slots.Take(MaxReferencesExamined))
+        {
+            if (_elf.TryMapAddress(slot + 8, 8, out long lengthOffset)
+                && BinaryPrimitives.ReadUInt64LittleEndian(data.Slice((int)lengthOffset, 8)) == (ulong)length)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The virtual address a loaded segment gives the byte at <paramref name="fileOffset"/>.</summary>
+    public static bool TryAddressOf(ElfFile elf, int fileOffset, out ulong address)
+    {
+        foreach (var segment in elf.Segments)
+        {
+            if (segment.Type == ElfSegment.TypeLoad && (ulong)fileOffset >= segment.Offset
+                && (ulong)fileOffset - segment.Offset < segment.FileSize)
+            {
+                address = segment.VirtualAddress + ((ulong)fileOffset - segment.Offset);
+                return true;
+            }
+        }
+        address = 0;
+        return false;
+    }
+
+    private int AddLeas(ReadOnlySpan<byte> data, ElfSegment segment, int indexed)
+    {
+        var code = data.Slice((int)segment.Offset, (int)segment.FileSize);
+        for (int from = 1; from + 6 <= code.Length && indexed < MaxIndexed;)
+        {
+            int found = code[from..].IndexOf((byte)0x8D);
+            if (found < 0)
+            {
+                break;
+            }
+            int at = from + found;
+            from = at + 1;
+            // REX.W (0x48-0x4F), opcode 8D, ModRM with mod=00 rm=101: lea r64,[rip+disp32], 7 bytes long.
+            if ((code[at - 1] & 0xF8) != 0x48 || at + 6 > code.Length || (code[at + 1] & 0xC7) != 0x05)
+            {
+                continue;
+            }
+            long displacement = BinaryPrimitives.ReadInt32LittleEndian(code[(at + 2)..]);
+            ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
+            Add(_leaOffsets, target, (int)segment.Offset + at);
+            indexed++;
+        }
+        return indexed;
+    }
+
+    private int AddRelocations(ReadOnlySpan<byte> table, int indexed)
+    {
+        // Elf64_Rela: r_offset, r_info (type in the low 32 bits), r_addend; for RELATIVE the addend is the address.
+        for (int at = 0; at + 24 <= table.Length && indexed < MaxIndexed; at += 24)
+        {
+            if ((uint)BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 8)..]) == RelocationRelative)
+            {
+                Add(_relocatedSlots, BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 16)..]),
+                    BinaryPrimitives.ReadUInt64LittleEndian(table[at..]));
+                indexed++;
+            }
+        }
+        return indexed;
+    }
+
+    /// <summary>
+    /// Reads a small immediate from the move forms compilers use for a string length: `mov r32,imm32` (B8+r) and
+    /// `mov r/m32|r/m64,imm32` (C7 /0). Matching at every byte can misread the middle of another instruction; the
+    /// caller's fit test and the lea's exact target keep that from counting alone.
+    /// </summary>
+    private static bool TryReadLengthImmediate(ReadOnlySpan<byte> data, int p, int end, out int value)
+    {
+        value = 0;
+        int immediate;
+        if ((data[p] & 0xF8) == 0xB8)
+        {
+            bool wide = p > 0 && (data[p - 1] & 0xF8) == 0x48; // REX.W B8+r is movabs with an 8-byte immediate
+            if (p + 5 + (wide ? 4 : 0) > end || (wide && BinaryPrimitives.ReadUInt32LittleEndian(data[(p + 5)..]) != 0))
+            {
+                return false;
+            }
+            immediate = p + 1;
+        }
+        else if (data[p] == 0xC7 && p + 1 < end && ((data[p + 1] >> 3) & 7) == 0)
+        {
+            immediate = p + 2 + OperandBytes(data, p + 1, end);
+        }
+        else
+        {
+            return false;
+        }
+        if (immediate < 0 || immediate + 4 > end)
+        {
+            return false;
+        }
+        uint raw = BinaryPrimitives.ReadUInt32LittleEndian(data[immediate..]);
+        if (raw == 0 || raw > MaxLength)
+        {
+            return false;
+        }
+        value = (int)raw;
+        return true;
+    }
+
+    /// <summary>Bytes after the ModRM byte taken by SIB and displacement; -1000 when they run past the window.</summary>
+    private static int OperandBytes(ReadOnlySpan<byte> data, int modrm, int end)
+    {
+        int mod = data[modrm] >> 6;
+        int rm = data[modrm] & 7;
+        if (mod == 3)
+        {
+            return 0;
+        }
+        int sib = rm == 4 ? 1 : 0;
+        if (sib == 1 && modrm + 1 >= end)
+        {
+            return -1000;
+        }
+        return mod switch
+        {
+            0 when rm == 5 => 4,
+            0 when sib == 1 && (data[modrm + 1] & 7) == 5 => 5,
+            0 => sib,
+            1 => sib + 1,
+            _ => sib + 4,
+        };
+    }
+
+    private static void Add<T>(Dictionary<ulong, List<T>> map, ulong key, T value)
+    {
+        if (!map.TryGetValue(key, out var list))
+        {
+            map[key] = list = [];
+        }
+        list.Add(value);
+    }
+}
