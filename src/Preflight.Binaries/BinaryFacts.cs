@@ -66,7 +66,8 @@ public sealed record VersionFacts(string? Program, string? Version, string? ApiV
 
 /// <summary>
 /// Whether a string constant the caller asked about is present in the binary as a constant of its own, and what the
-/// answer rests on (for example "nul-terminated", "length-prefixed-reference", "substring-only"). Present is false when
+/// answer rests on ("string-reference", "relocated-string-reference", "code-reference", "nul-terminated", or
+/// "substring-only"; see ConstantScanner). Present is false when
 /// the only occurrences are accidental substrings of unrelated strings.
 /// </summary>
 public sealed record ConstantEvidence(string Value, bool Present, int Occurrences, string Evidence);
