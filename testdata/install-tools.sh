@@ -6,10 +6,13 @@ packages=(
   protobuf-compiler golang-go golang-github-gogo-protobuf-dev golang-google-protobuf-dev
   golang-github-containerd-ttrpc-dev protoc-gen-go
   librust-protobuf-dev librust-ttrpc-dev
-  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev binutils npm ca-certificates
+  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev binutils ca-certificates
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
+# buf and the SARIF schema come from the npm registry; the machine image ships Node.js with npm (whose nodejs
+# package conflicts with Debian's npm), Debian's npm is the fallback.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
