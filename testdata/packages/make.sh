@@ -8,6 +8,9 @@
 #   <pkg>.fields (dpkg-deb -f), <pkg>.contents (dpkg-deb -c), <pkg>.qf (rpm -qp --qf NAME/VERSION/ARCH/...),
 #   <pkg>.dump (rpm -qp --dump), <pkg>.list (rpm -qlp), and payload.sha256 (sha256sum of every regular file).
 # The file contents are stand-ins; set KATA_RUNTIME_BIN and/or KATA_IMAGE to package real ones instead.
+# When the binary fixtures exist (testdata/generated/binaries, built by testdata/binaries/make.sh, which runs
+# first), it also builds OUTDIR/hook/: packages holding REAL runtimes and guest images with REAL agents, for the
+# APT hook's end-to-end tests (see build_hook_fixtures below).
 # Usage: make.sh OUTDIR. Needs Debian packages: dpkg (dpkg-deb), rpm (rpmbuild), coreutils. Takes seconds.
 set -euo pipefail
 out="${1:?usage: make.sh OUTDIR}"
@@ -115,4 +118,68 @@ for z in gz xz zst; do
   rpm -qp --nosignature --dump "$pkg" > "$pkg.dump"
   rpm -qlp --nosignature "$pkg" > "$pkg.list"
 done
+
+# ---- hook fixtures: real runtimes and real agents in Kata-shaped packages ----
+# ext4_image_with_agent AGENT IMG: a guest rootfs as osbuilder makes it (agent at /usr/bin/kata-agent), as a bare
+# ext4 image built with mkfs.ext4 -d; fixed UUID/hash seed/time so only ctimes differ between runs.
+ext4_image_with_agent() {
+  local agent="$1" img="$2" rootfs="$work/rootfs"
+  rm -rf "$rootfs" "$img"
+  mkdir -p "$rootfs/usr/bin" "$rootfs/sbin" "$rootfs/etc"
+  install -m 0755 "$agent" "$rootfs/usr/bin/kata-agent"
+  echo "kata-preflight hook fixture" > "$rootfs/etc/hostname"
+  find "$rootfs" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  truncate -s "$(( ($(stat -c %s "$agent") / 1048576 + 8) ))M" "$img"
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -F -b 4096 -U 6b1c2f3e-0000-4000-8000-0000000000a1 \
+    -E hash_seed=6b1c2f3e-0000-4000-8000-0000000000a2 -d "$rootfs" "$img"
+}
+
+# hook_deb NAME VERSION STAGE OUTDIR: a .deb of STAGE named as APT's cache names it (NAME_VERSION_amd64.deb).
+hook_deb() {
+  local name="$1" version="$2" tree="$3" dir="$4"
+  mkdir -p "$tree/DEBIAN"
+  printf 'Package: %s\nVersion: %s\nArchitecture: amd64\nMaintainer: kata-preflight fixtures <fixtures@example.invalid>\nDescription: fake %s for the kata-preflight APT hook tests\n' \
+    "$name" "$version" "$name" > "$tree/DEBIAN/control"
+  find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  dpkg-deb --root-owner-group -Zxz --build "$tree" "$dir/${name}_${version}_amd64.deb" >/dev/null
+}
+
+# The hook reads the runtime out of kata-runtime-style packages (shim at /usr/bin, /opt/kata for kata-static) and
+# the image out of image packages, following the kata-containers.img symlink:
+#   kata-runtime_<ver>_amd64.deb          /usr/bin/containerd-shim-kata-v2 = binaries/runtime-<...>
+#   kata-static_<ver>_amd64.deb           /opt/kata/bin/containerd-shim-kata-v2 + /opt/kata/share/kata-containers/
+#                                         kata-containers.img -> kata-containers-<ver>.img (both in one package)
+#   kata-containers-image_<ver>_amd64.deb /usr/share/kata-containers/kata-containers.img -> kata-containers-<ver>.img
+#   images/agent-<...>.img                the bare ext4 images themselves, to install on a test's fake host
+build_hook_fixtures() {
+  local bins="$1" dir="$out/hook" tree
+  rm -rf "$dir"; mkdir -p "$dir/images"
+  for agent in agent-rust-3.2.0-amd64 agent-gogo-grpc-1.12.1-amd64; do
+    ext4_image_with_agent "$bins/$agent" "$dir/images/$agent.img"
+  done
+  for runtime in runtime-go-ttrpc-3.5.0-amd64:3.5.0-1 runtime-gogo-grpc-1.12.1-amd64:1.12.1-1; do
+    tree="$work/hook-runtime"; rm -rf "$tree"; mkdir -p "$tree/usr/bin"
+    install -m 0755 "$bins/${runtime%%:*}" "$tree/usr/bin/containerd-shim-kata-v2"
+    hook_deb kata-runtime "${runtime##*:}" "$tree" "$dir"
+  done
+  for image in agent-rust-3.2.0-amd64:3.2.0-1 agent-gogo-grpc-1.12.1-amd64:1.12.1-1; do
+    tree="$work/hook-image"; rm -rf "$tree"; mkdir -p "$tree/usr/share/kata-containers"
+    install -m 0644 "$dir/images/${image%%:*}.img" "$tree/usr/share/kata-containers/kata-containers-${image##*:}.img"
+    ln -s "kata-containers-${image##*:}.img" "$tree/usr/share/kata-containers/kata-containers.img"
+    hook_deb kata-containers-image "${image##*:}" "$tree" "$dir"
+  done
+  tree="$work/hook-static"; rm -rf "$tree"; mkdir -p "$tree/opt/kata/bin" "$tree/opt/kata/share/kata-containers"
+  install -m 0755 "$bins/runtime-go-ttrpc-3.5.0-amd64" "$tree/opt/kata/bin/containerd-shim-kata-v2"
+  install -m 0644 "$dir/images/agent-rust-3.2.0-amd64.img" "$tree/opt/kata/share/kata-containers/kata-containers-3.5.0.img"
+  ln -s kata-containers-3.5.0.img "$tree/opt/kata/share/kata-containers/kata-containers.img"
+  hook_deb kata-static 3.5.0-1 "$tree" "$dir"
+  echo "packages: hook fixtures in $dir: $(ls "$dir" | tr '\n' ' ')" >&2
+}
+bins="$(cd "$(dirname "$0")/.." && pwd)/generated/binaries"
+if [ -f "$bins/runtime-go-ttrpc-3.5.0-amd64" ] && [ -f "$bins/agent-rust-3.2.0-amd64" ]; then
+  build_hook_fixtures "$bins"
+else
+  echo "packages: no binary fixtures in $bins (run testdata/binaries/make.sh first); hook fixtures skipped" >&2
+fi
+
 echo "packages: $(ls "$out" | grep -c -E '\.(deb|rpm)$') packages in $out" >&2

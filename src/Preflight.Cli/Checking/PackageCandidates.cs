@@ -64,12 +64,15 @@ public static class PackageCandidates
                 continue;
             }
             string label = $"{package.Info.Name} {package.Info.Version} ({Path.GetFileName(packagePath)})";
+            // The copies keep the package's file name and the installed path, because the report names a
+            // candidate by where it was read: ".../kata-runtime_3.5.0-1_amd64.deb/usr/bin/containerd-shim-kata-v2".
+            string packageDir = Path.Combine(tempDir, Path.GetFileName(packagePath));
 
             if (FindRuntime(package) is string runtimeInPackage)
             {
                 if (runtime is null)
                 {
-                    runtime = Copy(package, runtimeInPackage, Path.Combine(tempDir, "runtime-" + Path.GetFileName(runtimeInPackage)), MaxRuntimeBytes, label, notes);
+                    runtime = Copy(package, runtimeInPackage, packageDir, MaxRuntimeBytes, label, notes);
                     if (runtime is not null)
                     {
                         notes.Add($"runtime: {runtimeInPackage} from {label}");
@@ -88,7 +91,7 @@ public static class PackageCandidates
                 {
                     foreach (string imageInPackage in images)
                     {
-                        image = Copy(package, imageInPackage, Path.Combine(tempDir, "image-" + Path.GetFileName(imageInPackage)), MaxImageBytes, label, notes);
+                        image = Copy(package, imageInPackage, packageDir, MaxImageBytes, label, notes);
                         if (image is not null)
                         {
                             notes.Add($"guest image: {imageInPackage} from {label}");
@@ -117,16 +120,36 @@ public static class PackageCandidates
     /// (kata-containers.img, usually a symlink to the versioned file), then the default initrd, then other disk
     /// images, then other initrds. Symlinks are listed as themselves; opening them follows the link in the package.
     /// </summary>
-    public static IReadOnlyList<string> FindImages(IPackage package)
+    /// <remarks>
+    /// Names that lead to the same file (kata-containers.img -> kata-containers-3.2.0.img) count once, under the
+    /// best-ranked name, so "this package carries N images" means N different images.
+    /// </remarks>
+    public static IReadOnlyList<string> FindImages(IPackage package) => package.Files
+        .Where(file => file.Kind is PackageFileKind.Regular or PackageFileKind.Symlink or PackageFileKind.HardLink)
+        .Where(file => ImageDirectories.Contains(Path.GetDirectoryName(file.Path)))
+        .Select(file => file.Path)
+        .Where(path => IsImageName(Path.GetFileName(path)))
+        .Distinct(StringComparer.Ordinal)
+        .OrderBy(ImageRank).ThenBy(path => path, StringComparer.Ordinal)
+        .GroupBy(path => ResolvedPath(package, path), StringComparer.Ordinal)
+        .Select(sameFile => sameFile.First())
+        .ToList();
+
+    /// <summary>The regular file a name leads to inside the package; the name itself when the link dangles.</summary>
+    private static string ResolvedPath(IPackage package, string path)
     {
-        var found = package.Files
-            .Where(file => file.Kind is PackageFileKind.Regular or PackageFileKind.Symlink or PackageFileKind.HardLink)
-            .Where(file => ImageDirectories.Contains(Path.GetDirectoryName(file.Path)))
-            .Select(file => file.Path)
-            .Where(path => IsImageName(Path.GetFileName(path)))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-        return found.OrderBy(ImageRank).ThenBy(path => path, StringComparer.Ordinal).ToList();
+        if (package is not PackageBase links)
+        {
+            return path;
+        }
+        try
+        {
+            return links.Resolve(path).Path;
+        }
+        catch (Exception e) when (e is FileNotFoundException or PackageFormatException)
+        {
+            return path;
+        }
     }
 
     private static bool IsImageName(string name) =>
@@ -141,9 +164,12 @@ public static class PackageCandidates
         _ => 3,
     };
 
-    /// <summary>Streams one file (links followed inside the package) to <paramref name="target"/>; null when it cannot.</summary>
-    private static string? Copy(IPackage package, string pathInPackage, string target, long maxBytes, string label, List<string> notes)
+    /// <summary>Streams one file (links followed inside the package) to packageDir + its path; null when it cannot.</summary>
+    private static string? Copy(IPackage package, string pathInPackage, string packageDir, long maxBytes, string label, List<string> notes)
     {
+        // pathInPackage is normalized by the reader (absolute, no "..") so it cannot leave packageDir.
+        string target = Path.Combine(packageDir, pathInPackage.TrimStart('/'));
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         try
         {
             using (Stream source = package.OpenFile(pathInPackage))

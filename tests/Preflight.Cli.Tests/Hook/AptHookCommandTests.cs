@@ -1,0 +1,130 @@
+using Xunit.Abstractions;
+using Preflight.Cli.Commands;
+
+namespace Preflight.Cli.Tests.Hook;
+
+/// <summary>
+/// `kata-preflight hook apt` end to end: APT's captured hook input pointing at fake Kata .debs that hold real
+/// runtime binaries and guest images with real agents (testdata/packages/make.sh, "hook fixtures").
+/// Enforcement is switched on through the fake host's /etc/kata-preflight/enforce, never through the process
+/// environment, so these tests cannot leak into others running in parallel.
+/// </summary>
+public sealed class AptHookCommandTests(ITestOutputHelper output)
+{
+    private const string GoTtrpcRuntime = "kata-runtime_3.5.0-1_amd64.deb";      // runtime-go-ttrpc-3.5.0
+    private const string GogoGrpcRuntime = "kata-runtime_1.12.1-1_amd64.deb";    // runtime-gogo-grpc-1.12.1
+    private const string RustAgentImage = "kata-containers-image_3.2.0-1_amd64.deb"; // agent-rust-3.2.0 (ttrpc)
+
+    [Fact]
+    public void Transaction_without_Kata_packages_exits_0_and_prints_nothing()
+    {
+        using var host = new FakeHost().Enforcing();
+        (int exit, string stdout, string stderr) = HookFixtures.Run(HookFixtures.AptInput(runtimeDeb: null), "--root", host.Root);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void New_runtime_and_new_image_that_match_pass()
+    {
+        using var host = new FakeHost().Enforcing();
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(GoTtrpcRuntime), HookFixtures.HookPackage(RustAgentImage));
+
+        (int exit, string stdout, string stderr) = HookFixtures.Run(input, "--root", host.Root);
+        output.WriteLine(stderr);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("", stdout); // APT shows a hook's stderr; stdout stays clean
+        Assert.Contains("runtime: /usr/bin/containerd-shim-kata-v2 from kata-runtime 3.5.0-1", stderr);
+        Assert.Contains("guest image: /usr/share/kata-containers/kata-containers.img from kata-containers-image 3.2.0-1", stderr);
+        Assert.DoesNotContain("BLOCK", stderr);
+    }
+
+    [Fact]
+    public void New_runtime_with_the_wrong_transport_for_the_installed_image_stops_APT_when_enforced()
+    {
+        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img")).Enforcing();
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
+
+        (int exit, string stdout, string stderr) = HookFixtures.Run(input, "--root", host.Root);
+        output.WriteLine(stderr);
+
+        Assert.True(exit == 1, stderr);
+        Assert.Equal("", stdout);
+        Assert.Contains("BLOCK", stderr);
+        Assert.Contains("TRANSPORT_MISMATCH", stderr);
+        Assert.Contains("/usr/share/kata-containers/kata-containers.img", stderr); // the installed image is what it was paired with
+        Assert.Contains("enforcement is on", stderr);
+    }
+
+    [Fact]
+    public void A_block_without_enforcement_warns_loudly_and_lets_APT_go_on()
+    {
+        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img"));
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
+
+        (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root);
+        output.WriteLine(stderr);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("BLOCK", stderr);
+        Assert.Contains("TRANSPORT_MISMATCH", stderr);
+        Assert.Contains($"create {HookCommand.EnforceFile}", stderr);
+    }
+
+    [Fact]
+    public void New_image_is_checked_against_the_installed_runtime()
+    {
+        using var host = new FakeHost()
+            .WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img"))
+            .WithInstalledRuntime(TestData.Generated("binaries", "runtime-gogo-grpc-1.12.1-amd64"))
+            .Enforcing();
+        // The runtime line of the capture now carries the image package: only the image is new.
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(RustAgentImage));
+
+        (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root);
+        output.WriteLine(stderr);
+
+        Assert.True(exit == 1, stderr);
+        Assert.Contains("TRANSPORT_MISMATCH", stderr);
+        Assert.Contains("/usr/bin/containerd-shim-kata-v2", stderr);
+    }
+
+    [Fact]
+    public void Only_a_Kata_removal_exits_0_silently()
+    {
+        string capture = HookFixtures.AptInput(runtimeDeb: null);
+        string input = capture + "\nkata-shim 1.0.0-1 all none > - - none **REMOVE**\n";
+
+        (int exit, _, string stderr) = HookFixtures.Run(input);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void Malformed_hook_input_warns_and_exits_0()
+    {
+        (int exit, _, string stderr) = HookFixtures.Run("VERSION 9\n\n");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("kata-preflight: warning: the APT hook could not check this upgrade", stderr);
+        Assert.Contains("unsupported hook protocol version", stderr);
+    }
+
+    [Fact]
+    public void An_unreadable_Kata_deb_warns_and_exits_0()
+    {
+        using var host = new FakeHost().Enforcing();
+        string bogus = Path.Combine(host.Root, "kata-runtime_9.9.9-1_amd64.deb");
+        File.WriteAllText(bogus, "not a package");
+
+        (int exit, _, string stderr) = HookFixtures.Run(HookFixtures.AptInput(bogus), "--root", host.Root);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("cannot be read, skipped", stderr);
+        Assert.Contains("nothing to check", stderr);
+    }
+}
