@@ -13,6 +13,10 @@ _kata_preflight()
             _filedir -d
             return
             ;;
+        --policy)
+            _filedir toml
+            return
+            ;;
         --format)
             COMPREPLY=($(compgen -W "text json sarif" -- "$cur"))
             return
@@ -38,7 +42,12 @@ _kata_preflight()
             COMPREPLY=($(compgen -W "$check_opts" -- "$cur"))
             ;;
         hook)
-            COMPREPLY=($(compgen -W "apt --help" -- "$cur"))
+            # After "hook apt" come its options; before it, the one subcommand.
+            if [[ " ${words[*]:0:cword} " == *" apt "* ]]; then
+                COMPREPLY=($(compgen -W "--root --policy --verbose --help" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "apt --help" -- "$cur"))
+            fi
             ;;
     esac
 } && complete -F _kata_preflight kata-preflight

@@ -127,4 +127,26 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         Assert.Contains("cannot be read, skipped", stderr);
         Assert.Contains("nothing to check", stderr);
     }
+    [Fact]
+    public void A_first_runtime_install_with_nothing_installed_to_pair_it_with_warns_and_exits_0()
+    {
+        using var host = new FakeHost().Enforcing(); // no configuration, no image: nothing to compare against
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
+
+        (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root);
+        output.WriteLine(stderr);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("kata-preflight: warning: nothing to check the new Kata packages against", stderr);
+    }
+
+    [Fact]
+    public void Enforcement_follows_the_snippets_test_dash_e_so_a_directory_counts()
+    {
+        using var host = new FakeHost();
+        Assert.Equal(Environment.GetEnvironmentVariable(HookCommand.EnforceVariable) == "1",
+            HookCommand.IsEnforced(new Preflight.Host.Config.HostRoot(host.Root)));
+        Directory.CreateDirectory(Path.Combine(host.Root, "etc/kata-preflight/enforce"));
+        Assert.True(HookCommand.IsEnforced(new Preflight.Host.Config.HostRoot(host.Root)));
+    }
 }
