@@ -1,6 +1,4 @@
-using System.CommandLine;
 using Preflight.Cli;
-using Preflight.Cli.Commands;
 
 namespace Preflight.Cli.Tests.Hook;
 
@@ -46,38 +44,14 @@ internal static class HookFixtures
         return string.Join('\n', lines);
     }
 
-    /// <summary>
-    /// Runs `hook apt` and returns exit code, stdout, stderr. Through App.Run once App registers the command;
-    /// until then through a root holding only HookCommand, parsed and invoked the way App.Run does it.
-    /// </summary>
+    /// <summary>Runs `kata-preflight hook apt ARGS` through App.Run, as APT would: exit code, stdout, stderr.</summary>
     public static (int Exit, string Out, string Err) Run(string stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var stdinReader = new StringReader(stdin);
-        string[] argv = ["hook", "apt", .. args];
-        int exit;
-        if (AppHasHook.Value)
-        {
-            exit = App.Run(argv, stdout, stderr, stdinReader);
-        }
-        else
-        {
-            var root = new RootCommand { HookCommand.Build(new CliIo(stdout, stderr, stdinReader, false)) };
-            ParseResult parsed = root.Parse(argv);
-            Assert.Empty(parsed.Errors);
-            exit = parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        }
+        int exit = App.Run(["hook", "apt", .. args], stdout, stderr, new StringReader(stdin));
         return (exit, stdout.ToString(), stderr.ToString());
     }
-
-    /// <summary>Whether the root command's help lists `hook` (an unknown command with --help still exits 0).</summary>
-    private static readonly Lazy<bool> AppHasHook = new(() =>
-    {
-        var help = new StringWriter();
-        App.Run(["--help"], help, new StringWriter(), new StringReader(""));
-        return help.ToString().Split('\n').Any(line => line.TrimStart().StartsWith("hook ", StringComparison.Ordinal));
-    });
 }
 
 /// <summary>
