@@ -38,6 +38,7 @@ public static class App
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is InputException or ImageFormatException or BinaryFormatException or HostConfigException
+            or Preflight.Host.Packages.PackageFormatException or Preflight.Host.Apt.AptHookFormatException
             or NothingToInspectException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
         {
             stderr.WriteLine($"kata-preflight: error: {e.Message}");
@@ -70,6 +71,7 @@ public static class App
         root.Subcommands.Add(FingerprintCommand.Build(io));
         root.Subcommands.Add(ExportProtoCommand.Build(io));
         root.Subcommands.Add(RulesCommand.Build(io));
+        root.Subcommands.Add(HookCommand.Build(io));
         return root;
     }
 }

@@ -16,6 +16,7 @@ public static class CheckCommand
         var root = new Option<string?>("--root") { Description = "Treat DIR as the host's / (kata-deploy's view of the host, or a fake host in tests).", HelpName = "DIR" };
         var configs = new Option<string[]>("--config") { Description = "Check this configuration file (host path) instead of discovering them; repeatable.", HelpName = "FILE", AllowMultipleArgumentsPerToken = false };
         var image = new Option<string?>("--image") { Description = "Check this guest image (a candidate, before installing it) instead of the configured one.", HelpName = "FILE" };
+        var packages = new Option<string[]>("--package") { Description = "Check the runtime and/or guest image inside this .deb or .rpm before installing it; repeatable.", HelpName = "FILE" };
         var runtime = new Option<string?>("--runtime") { Description = "Check this runtime binary instead of the installed one.", HelpName = "FILE" };
         var policy = new Option<string?>("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} when it exists.", HelpName = "FILE" };
         var ignore = new Option<string[]>("--ignore") { Description = "Ignore findings of this rule (repeatable, or comma-separated; ALL ignores everything).", HelpName = "RULE" };
@@ -29,7 +30,7 @@ public static class CheckCommand
             "Find the Kata configurations on this host, check every configured guest image's agent against the " +
             "installed runtime, and answer pass / warn / block.\n" + ExitCodes.HelpText)
         {
-            root, configs, image, runtime, policy, ignore, failOn, format, quiet, verbose,
+            root, configs, image, runtime, packages, policy, ignore, failOn, format, quiet, verbose,
         };
 
         command.SetAction(parse =>
@@ -42,12 +43,25 @@ public static class CheckCommand
                 .WithCommandLine(parse.GetValue(ignore) ?? [], parse.GetValue(failOn) is string f ? PreflightPolicy.ParseFailOn(f, "--fail-on") : null);
 
             var hostRoot = parse.GetValue(root) is string dir ? new HostRoot(RequireDirectory(dir)) : HostRoot.Default;
-            var request = new CheckRequest(
-                hostRoot,
-                parse.GetValue(configs) ?? [],
-                RequireFile(parse.GetValue(image)),
-                RequireFile(parse.GetValue(runtime)),
-                chosen);
+            string? candidateImage = RequireFile(parse.GetValue(image));
+            string? candidateRuntime = RequireFile(parse.GetValue(runtime));
+            string[] packageFiles = parse.GetValue(packages) ?? [];
+            using var extracted = new TemporaryDirectory();
+            if (packageFiles.Length > 0)
+            {
+                foreach (string package in packageFiles)
+                {
+                    RequireFile(package);
+                }
+                CandidatePair fromPackages = PackageCandidates.Extract(packageFiles, extracted.Path);
+                if (fromPackages.RuntimePath is null && fromPackages.ImagePath is null)
+                {
+                    throw new InputException(string.Join(", ", packageFiles), "no Kata runtime binary or guest image in the package(s)");
+                }
+                candidateImage ??= fromPackages.ImagePath;
+                candidateRuntime ??= fromPackages.RuntimePath;
+            }
+            var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen);
 
             CheckReport report = new HostChecker(loggers).Run(request);
             WriteReport(io, report, parse.GetValue(format)!, isQuiet, isVerbose);
@@ -100,6 +114,22 @@ public static class CheckCommand
         return File.Exists(PreflightPolicy.DefaultPath)
             ? PreflightPolicy.Load(PreflightPolicy.DefaultPath, PreflightPolicy.DefaultPath)
             : PreflightPolicy.Default;
+    }
+
+    /// <summary>A scratch directory for files extracted from packages, removed when the check ends.</summary>
+    private sealed class TemporaryDirectory : IDisposable
+    {
+        private DirectoryInfo? _directory;
+
+        public string Path => (_directory ??= Directory.CreateTempSubdirectory("kata-preflight-")).FullName;
+
+        public void Dispose()
+        {
+            if (_directory is not null)
+            {
+                _directory.Delete(recursive: true);
+            }
+        }
     }
 
     private static string? RequireFile(string? path) =>

@@ -178,3 +178,29 @@ public class CheckCommandTests
         Assert.Contains("Exit codes: 0 pass", help.Out);
     }
 }
+
+public class CheckPackageTests
+{
+    [Fact]
+    public void ARuntimePackageIsCheckedAgainstTheInstalledImagesBeforeInstall()
+    {
+        // A 1.x runtime (gRPC) in a .deb, against the demo host's 2.x agents (ttrpc): they cannot talk at all.
+        string package = TestData.Generated("packages", "hook", "kata-runtime_1.12.1-1_amd64.deb");
+        CliResult result = Cli.Run("check", "--root", Cli.DemoHost, "--package", package,
+            "--config", "/opt/kata/share/defaults/kata-containers/configuration.toml");
+
+        Assert.Equal(ExitCodes.Block, result.ExitCode);
+        Assert.Contains("TRANSPORT_MISMATCH", result.Out);
+                Assert.Contains("1.12.1", result.Out);
+    }
+
+    [Fact]
+    public void APackageWithoutKataIsAClearError()
+    {
+        string unrelated = Path.Combine(Directory.CreateTempSubdirectory("kata-preflight-pkg-").FullName, "notes.deb");
+        File.WriteAllText(unrelated, "!<arch>\n");
+        CliResult result = Cli.Run("check", "--root", Cli.DemoHost, "--package", unrelated);
+        Assert.Equal(ExitCodes.Unreadable, result.ExitCode);
+        Assert.Contains(unrelated, result.Error);
+    }
+}
