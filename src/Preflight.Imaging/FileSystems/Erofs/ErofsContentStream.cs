@@ -6,77 +6,49 @@ namespace Preflight.Imaging.FileSystems.Erofs;
 /// a one-extent cache (so a sequential read decompresses each pcluster once and a large file is never whole
 /// in memory).
 /// </summary>
-internal sealed class ErofsContentStream : Stream
+internal sealed class ErofsContentStream : ReadOnlyContentStream
 {
     private readonly ErofsVolume _volume;
     private readonly IErofsBlockMap _map;
-    private readonly long _length;
     private readonly long _inode;
     private readonly bool _zeroPadding;
-    private long _position;
 
     private ErofsExtent _cachedExtent;
     private byte[]? _cachedBytes;
 
     public ErofsContentStream(ErofsVolume volume, IErofsBlockMap map, long length, long inode, bool zeroPadding)
+        : base(length)
     {
         _volume = volume;
         _map = map;
-        _length = length;
         _inode = inode;
         _zeroPadding = zeroPadding;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => _length;
-
-    public override long Position
+    /// <summary>Serves what the one extent holding the position covers; the base class loops for more.</summary>
+    protected override int ReadAt(long position, Span<byte> buffer)
     {
-        get => _position;
-        set
+        ErofsExtent extent = _map.Map(position);
+        if (position < extent.LogicalStart || position >= extent.LogicalEnd)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            _position = value;
+            throw _volume.Corrupt(null, $"inode {_inode}: no extent maps offset {position}");
         }
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        int total = 0;
-        while (buffer.Length > 0 && _position < _length)
+        long within = position - extent.LogicalStart;
+        int count = (int)Math.Min(buffer.Length, extent.LogicalEnd - position);
+        Span<byte> target = buffer[..count];
+        switch (extent.Kind)
         {
-            ErofsExtent extent = _map.Map(_position);
-            if (_position < extent.LogicalStart || _position >= extent.LogicalEnd)
-            {
-                throw _volume.Corrupt(null, $"inode {_inode}: no extent maps offset {_position}");
-            }
-            long within = _position - extent.LogicalStart;
-            int count = (int)Math.Min(buffer.Length, Math.Min(extent.LogicalEnd, _length) - _position);
-            Span<byte> target = buffer[..count];
-            switch (extent.Kind)
-            {
-                case ErofsExtentKind.Raw:
-                    _volume.Read(extent.PhysicalStart + within, target, $"data of inode {_inode}");
-                    break;
-                case ErofsExtentKind.Hole:
-                    target.Clear();
-                    break;
-                case ErofsExtentKind.Lz4:
-                    Decompressed(extent).AsSpan((int)within, count).CopyTo(target);
-                    break;
-            }
-            _position += count;
-            total += count;
-            buffer = buffer[count..];
+            case ErofsExtentKind.Raw:
+                _volume.Read(extent.PhysicalStart + within, target, $"data of inode {_inode}");
+                break;
+            case ErofsExtentKind.Hole:
+                target.Clear();
+                break;
+            case ErofsExtentKind.Lz4:
+                Decompressed(extent).AsSpan((int)within, count).CopyTo(target);
+                break;
         }
-        return total;
+        return count;
     }
 
     private byte[] Decompressed(ErofsExtent extent)
@@ -93,25 +65,4 @@ internal sealed class ErofsContentStream : Stream
         _cachedBytes = bytes;
         return bytes;
     }
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        long target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => _length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        Position = target;
-        return target;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException("read-only");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("read-only");
 }
