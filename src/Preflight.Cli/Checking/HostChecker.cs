@@ -33,8 +33,8 @@ public sealed class HostChecker
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
-    private readonly Dictionary<string, object> _agentCache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, object> _runtimeCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InspectedAgent> _agentCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InspectedRuntime> _runtimeCache = new(StringComparer.Ordinal);
 
     public HostChecker(ILoggerFactory loggers)
     {
@@ -122,13 +122,10 @@ public sealed class HostChecker
         CompatibilityOptions options = request.Policy.Compatibility;
         var findings = new List<Finding>();
 
-        (ImageInspection? image, Finding? imageProblem) = InspectAgent(imageFile, options);
-        if (imageProblem is not null)
-        {
-            findings.Add(imageProblem);
-        }
+        InspectedAgent agent = InspectAgent(imageFile, options);
+        findings.AddRange(agent.Problems);
 
-        BinaryFacts? runtimeFacts = null;
+        InspectedRuntime? runtime = null;
         if (runtimeFile is null)
         {
             findings.Add(CheckRules.Make(CheckRules.RuntimeNotFound, "runtime",
@@ -136,47 +133,53 @@ public sealed class HostChecker
         }
         else
         {
-            (runtimeFacts, Finding? runtimeProblem) = InspectRuntime(runtimeFile, options);
-            if (runtimeProblem is not null)
-            {
-                findings.Add(runtimeProblem);
-            }
+            runtime = InspectRuntime(runtimeFile, options);
+            findings.AddRange(runtime.Problems);
         }
 
+        ImageInspection? image = agent.Image;
         ImageSummary? imageSummary = image is null ? null : new ImageSummary(
             imageFile.Display, image.Layout, image.FileSystem, image.Agent?.ResolvedPath, image.Agent?.FoundBy, image.OsBuilder?.AgentVersion);
-        BinaryFacts? agentFacts = image?.AgentFacts;
-        if (agentFacts is null || runtimeFacts is null)
+        if (agent.Side is not Side agentSide || runtime?.Side is not Side runtimeSide)
         {
             return new CheckTarget(config, foundBy, hypervisor, imageSummary, null, null, findings, false);
         }
 
-        ProtocolSurface agentSurface = ProtocolSurface.FromFacts(agentFacts);
-        ProtocolSurface runtimeSurface = ProtocolSurface.FromFacts(runtimeFacts);
-        findings.AddRange(CompatibilityChecker.Compare(runtimeSurface, agentSurface, options));
-        if (VersionPolicy.Evaluate(agentFacts.Version?.Version, runtimeFacts.Version?.Version, request.Policy) is Finding versionFinding)
+        findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options));
+        if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, request.Policy) is Finding versionFinding)
         {
             findings.Add(versionFinding);
         }
-
-        return new CheckTarget(config, foundBy, hypervisor, imageSummary,
-            SideSummary.From(imageSummary!.AgentPath ?? imageFile.Display, agentFacts, agentSurface, options),
-            SideSummary.From(runtimeFile!.Display, runtimeFacts, runtimeSurface, options),
-            findings, true);
+        return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true);
     }
 
-    private (ImageInspection?, Finding?) InspectAgent(LocatedFile file, CompatibilityOptions options)
+    /// <summary>A binary's facts, its protocol surface and the summary reports print, computed once per file.</summary>
+    private sealed record Side(BinaryFacts Facts, ProtocolSurface Surface, SideSummary Summary)
+    {
+        public static Side From(string path, BinaryFacts facts, CompatibilityOptions options)
+        {
+            ProtocolSurface surface = ProtocolSurface.FromFacts(facts);
+            return new Side(facts, surface, SideSummary.From(path, facts, surface, options));
+        }
+    }
+
+    /// <summary>What one guest image gave: the inspection, the agent's side when there is one, and what went wrong.</summary>
+    private sealed record InspectedAgent(ImageInspection? Image, Side? Side, IReadOnlyList<Finding> Problems);
+
+    private sealed record InspectedRuntime(Side? Side, IReadOnlyList<Finding> Problems);
+
+    private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options)
     {
         string imageHostPath = file.Display;
-        if (_agentCache.TryGetValue(imageHostPath, out object? cached))
+        if (_agentCache.TryGetValue(imageHostPath, out InspectedAgent? cached))
         {
-            return cached is ImageInspection hit ? (hit, AgentMissing(hit, imageHostPath)) : (null, (Finding)cached);
+            return cached;
         }
-        object result;
-        string? real = file.Real;
-        if (real is null || !File.Exists(real))
+        InspectedAgent result;
+        if (file.Real is not string real || !File.Exists(real))
         {
-            result = CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, "the configured guest image does not exist");
+            result = new InspectedAgent(null, null,
+                [CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, "the configured guest image does not exist")]);
         }
         else
         {
@@ -186,47 +189,48 @@ public sealed class HostChecker
                 ImageInspection inspection = ImageInspector.Inspect(real, imageHostPath, options.ConstantValues.ToList());
                 _logger.LogDebug("image {Image}: layout {Layout}, filesystem {FileSystem}, agent {Agent} (found by {FoundBy}); read {Bytes} bytes",
                     imageHostPath, inspection.Layout, inspection.FileSystem, inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy, inspection.BytesRead);
-                result = inspection;
+                result = inspection.AgentFacts is BinaryFacts facts
+                    ? new InspectedAgent(inspection, Side.From(inspection.Agent?.ResolvedPath ?? imageHostPath, facts, options), [])
+                    : new InspectedAgent(inspection, null, [CheckRules.Make(CheckRules.AgentNotFound, imageHostPath,
+                        $"no kata-agent in the {inspection.FileSystem} filesystem of this {inspection.Layout} image")]);
             }
-            catch (Exception e) when (e is ImageFormatException or BinaryFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ImageFormatException or BinaryFormatException or ProtocolFormatException
+                or IOException or UnauthorizedAccessException)
             {
-                result = CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, e.Message);
+                result = new InspectedAgent(null, null, [CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, e.Message)]);
             }
         }
         _agentCache[imageHostPath] = result;
-        return result is ImageInspection inspected ? (inspected, AgentMissing(inspected, imageHostPath)) : (null, (Finding)result);
+        return result;
     }
 
-    private static Finding? AgentMissing(ImageInspection image, string imageHostPath) => image.Agent is null
-        ? CheckRules.Make(CheckRules.AgentNotFound, imageHostPath,
-            $"no kata-agent in the {image.FileSystem} filesystem of this {image.Layout} image")
-        : null;
-
-    private (BinaryFacts?, Finding?) InspectRuntime(LocatedFile file, CompatibilityOptions options)
+    private InspectedRuntime InspectRuntime(LocatedFile file, CompatibilityOptions options)
     {
         string runtimeHostPath = file.Display;
-        if (!_runtimeCache.TryGetValue(runtimeHostPath, out object? result))
+        if (_runtimeCache.TryGetValue(runtimeHostPath, out InspectedRuntime? cached))
         {
-            string? real = file.Real;
+            return cached;
+        }
+        InspectedRuntime result;
+        if (file.Real is not string real || !File.Exists(real))
+        {
+            result = new InspectedRuntime(null, [CheckRules.Make(CheckRules.RuntimeNotFound, runtimeHostPath, "the runtime binary does not exist")]);
+        }
+        else
+        {
             try
             {
-                if (real is null || !File.Exists(real))
-                {
-                    result = CheckRules.Make(CheckRules.RuntimeNotFound, runtimeHostPath, "the runtime binary does not exist");
-                }
-                else
-                {
-                    _logger.LogDebug("reading runtime {Runtime} ({Real})", runtimeHostPath, real);
-                    result = BinaryInspector.InspectFile(real, options.ConstantValues.ToList());
-                }
+                _logger.LogDebug("reading runtime {Runtime} ({Real})", runtimeHostPath, real);
+                BinaryFacts facts = BinaryInspector.InspectFile(real, options.ConstantValues.ToList());
+                result = new InspectedRuntime(Side.From(runtimeHostPath, facts, options), []);
             }
-            catch (Exception e) when (e is BinaryFormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is BinaryFormatException or ProtocolFormatException or IOException or UnauthorizedAccessException)
             {
-                result = CheckRules.Make(CheckRules.RuntimeUnreadable, runtimeHostPath, e.Message);
+                result = new InspectedRuntime(null, [CheckRules.Make(CheckRules.RuntimeUnreadable, runtimeHostPath, e.Message)]);
             }
-            _runtimeCache[runtimeHostPath] = result;
         }
-        return result is BinaryFacts facts ? (facts, null) : (null, (Finding)result);
+        _runtimeCache[runtimeHostPath] = result;
+        return result;
     }
 }
 

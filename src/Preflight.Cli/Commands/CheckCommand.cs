@@ -18,7 +18,7 @@ public static class CheckCommand
         var image = new Option<string?>("--image") { Description = "Check this guest image (a candidate, before installing it) instead of the configured one.", HelpName = "FILE" };
         var packages = new Option<string[]>("--package") { Description = "Check the runtime and/or guest image inside this .deb or .rpm before installing it; repeatable.", HelpName = "FILE" };
         var runtime = new Option<string?>("--runtime") { Description = "Check this runtime binary instead of the installed one.", HelpName = "FILE" };
-        var policy = new Option<string?>("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} when it exists.", HelpName = "FILE" };
+        var policy = new Option<string?>("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} (under --root) when it exists.", HelpName = "FILE" };
         var ignore = new Option<string[]>("--ignore") { Description = "Ignore findings of this rule (repeatable, or comma-separated; ALL ignores everything).", HelpName = "RULE" };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 on: block (default), warn, or never.", HelpName = "LEVEL" };
         failOn.AcceptOnlyFromAmong("block", "warn", "never");
@@ -39,19 +39,19 @@ public static class CheckCommand
             bool isVerbose = parse.GetValue(verbose);
             using ILoggerFactory loggers = CliLogging.Create(isVerbose, isQuiet, io.Error);
 
-            PreflightPolicy chosen = LoadPolicy(parse.GetValue(policy))
+            HostRoot hostRoot = CliInputs.HostRootFrom(parse.GetValue(root));
+            PreflightPolicy chosen = CliInputs.LoadPolicy(hostRoot, parse.GetValue(policy))
                 .WithCommandLine(parse.GetValue(ignore) ?? [], parse.GetValue(failOn) is string f ? PreflightPolicy.ParseFailOn(f, "--fail-on") : null);
 
-            var hostRoot = parse.GetValue(root) is string dir ? new HostRoot(RequireDirectory(dir)) : HostRoot.Default;
-            string? candidateImage = RequireFile(parse.GetValue(image));
-            string? candidateRuntime = RequireFile(parse.GetValue(runtime));
+            string? candidateImage = CliInputs.RequireFileOrNull(parse.GetValue(image));
+            string? candidateRuntime = CliInputs.RequireFileOrNull(parse.GetValue(runtime));
             string[] packageFiles = parse.GetValue(packages) ?? [];
             using var extracted = new TemporaryDirectory();
             if (packageFiles.Length > 0)
             {
                 foreach (string package in packageFiles)
                 {
-                    RequireFile(package);
+                    CliInputs.RequireFile(package);
                 }
                 CandidatePair fromPackages = PackageCandidates.Extract(packageFiles, extracted.Path);
                 if (fromPackages.RuntimePath is null && fromPackages.ImagePath is null)
@@ -100,41 +100,4 @@ public static class CheckCommand
                 break;
         }
     }
-
-    private static PreflightPolicy LoadPolicy(string? path)
-    {
-        if (path is not null)
-        {
-            if (!File.Exists(path))
-            {
-                throw new InputException(path, "policy file does not exist");
-            }
-            return PreflightPolicy.Load(path, path);
-        }
-        return File.Exists(PreflightPolicy.DefaultPath)
-            ? PreflightPolicy.Load(PreflightPolicy.DefaultPath, PreflightPolicy.DefaultPath)
-            : PreflightPolicy.Default;
-    }
-
-    /// <summary>A scratch directory for files extracted from packages, removed when the check ends.</summary>
-    private sealed class TemporaryDirectory : IDisposable
-    {
-        private DirectoryInfo? _directory;
-
-        public string Path => (_directory ??= Directory.CreateTempSubdirectory("kata-preflight-")).FullName;
-
-        public void Dispose()
-        {
-            if (_directory is not null)
-            {
-                _directory.Delete(recursive: true);
-            }
-        }
-    }
-
-    private static string? RequireFile(string? path) =>
-        path is null || File.Exists(path) ? path : throw new InputException(path, "no such file");
-
-    private static string RequireDirectory(string dir) =>
-        Directory.Exists(dir) ? dir : throw new InputException(dir, "--root must be an existing directory");
 }

@@ -19,7 +19,7 @@ public static class ExportProtoCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            InspectCommands.RequireFile(path);
+            CliInputs.RequireFile(path);
             BinaryFacts facts = BinaryInspector.InspectFile(path);
             string outputDir = Path.GetFullPath(parse.GetValue(output)!);
             int written = 0;

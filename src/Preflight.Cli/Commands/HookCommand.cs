@@ -79,61 +79,45 @@ public static class HookCommand
             return ExitCodes.Ok; // the common case: an upgrade that does not touch Kata; stay silent
         }
 
-        HostRoot hostRoot = options.Root is string dir
-            ? (Directory.Exists(dir) ? new HostRoot(dir) : throw new InputException(dir, "--root must be an existing directory"))
-            : HostRoot.Default;
+        HostRoot hostRoot = CliInputs.HostRootFrom(options.Root);
         using ILoggerFactory loggers = CliLogging.Create(options.Verbose, quiet: false, io.Error);
-        DirectoryInfo temp = Directory.CreateTempSubdirectory("kata-preflight-hook-");
+        using var temp = new TemporaryDirectory();
+        CandidatePair pair = PackageCandidates.Extract(debs, temp.Path);
+        foreach (string note in pair.Notes)
+        {
+            io.Error.WriteLine($"kata-preflight: {note}");
+        }
+        if (pair.RuntimePath is null && pair.ImagePath is null)
+        {
+            io.Error.WriteLine("kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
+            return ExitCodes.Ok;
+        }
+
+        PreflightPolicy policy = CliInputs.LoadPolicy(hostRoot, options.Policy);
+        CheckReport report;
         try
         {
-            CandidatePair pair = PackageCandidates.Extract(debs, temp.FullName);
-            foreach (string note in pair.Notes)
-            {
-                io.Error.WriteLine($"kata-preflight: {note}");
-            }
-            if (pair.RuntimePath is null && pair.ImagePath is null)
-            {
-                io.Error.WriteLine("kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
-                return ExitCodes.Ok;
-            }
-
-            PreflightPolicy policy = LoadPolicy(hostRoot, options.Policy);
-            CheckReport report;
-            try
-            {
-                report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy));
-            }
-            catch (NothingToInspectException e)
-            {
-                // e.g. a first install of only the runtime: no installed image to pair it with yet.
-                io.Error.WriteLine($"kata-preflight: warning: nothing to check the new Kata packages against ({e.Message}); continuing");
-                return ExitCodes.Ok;
-            }
-
-            io.Error.WriteLine("kata-preflight: checking the Kata packages of this upgrade:");
-            new CheckTextReporter(io.Error, color: false, quiet: false, options.Verbose).Write(report);
-            if (!report.AnythingCompared)
-            {
-                io.Error.WriteLine("kata-preflight: warning: the new Kata runtime and guest agent could not be compared (see above); continuing");
-                return ExitCodes.Ok;
-            }
-            if (CheckCommand.ExitCodeFor(report.Verdict, policy.FailOn) != ExitCodes.Block)
-            {
-                return ExitCodes.Ok;
-            }
-            return Blocked(io, hostRoot);
+            report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy));
         }
-        finally
+        catch (NothingToInspectException e)
         {
-            try
-            {
-                temp.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp directory is not worth failing the upgrade for.
-            }
+            // e.g. a first install of only the runtime: no installed image to pair it with yet.
+            io.Error.WriteLine($"kata-preflight: warning: nothing to check the new Kata packages against ({e.Message}); continuing");
+            return ExitCodes.Ok;
         }
+
+        io.Error.WriteLine("kata-preflight: checking the Kata packages of this upgrade:");
+        new CheckTextReporter(io.Error, color: false, quiet: false, options.Verbose).Write(report);
+        if (!report.AnythingCompared)
+        {
+            io.Error.WriteLine("kata-preflight: warning: the new Kata runtime and guest agent could not be compared (see above); continuing");
+            return ExitCodes.Ok;
+        }
+        if (CheckCommand.ExitCodeFor(report.Verdict, policy.FailOn) != ExitCodes.Block)
+        {
+            return ExitCodes.Ok;
+        }
+        return Blocked(io, hostRoot);
     }
 
     private static int Blocked(CliIo io, HostRoot hostRoot)
@@ -161,15 +145,4 @@ public static class HookCommand
     public static bool IsEnforced(HostRoot hostRoot) =>
         Environment.GetEnvironmentVariable(EnforceVariable) == "1"
         || (hostRoot.Resolve(EnforceFile) is string real && Path.Exists(real));
-
-    private static PreflightPolicy LoadPolicy(HostRoot hostRoot, string? path)
-    {
-        if (path is not null)
-        {
-            return File.Exists(path) ? PreflightPolicy.Load(path, path) : throw new InputException(path, "policy file does not exist");
-        }
-        return hostRoot.Resolve(PreflightPolicy.DefaultPath) is string real && File.Exists(real)
-            ? PreflightPolicy.Load(real, PreflightPolicy.DefaultPath)
-            : PreflightPolicy.Default;
-    }
 }

@@ -27,9 +27,8 @@ public static class InspectCommands
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            RequireFile(path);
+            CliInputs.RequireFile(path);
             ImageInspection image = ImageInspector.Inspect(path, path, CompatibilityOptions.Default.ConstantValues.ToList());
-            string? sha256 = image.AgentFacts?.Sha256;
             if (parse.GetValue(format) == "json")
             {
                 io.Out.WriteLine(Json.Write(w => WriteImageJson(w, image)));
@@ -56,7 +55,7 @@ public static class InspectCommands
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            RequireFile(path);
+            CliInputs.RequireFile(path);
             BinaryFacts facts = BinaryInspector.InspectFile(path, CompatibilityOptions.Default.ConstantValues.ToList());
             ProtocolSurface surface = ProtocolSurface.FromFacts(facts);
             string fingerprint = ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default);
@@ -71,14 +70,6 @@ public static class InspectCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    public static void RequireFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
-        }
     }
 
     private static void WriteImageJson(Utf8JsonWriter w, ImageInspection image)

@@ -108,14 +108,11 @@ public static class CheckJsonReporter
         {
             foreach (Finding finding in target.Findings)
             {
-                w.WriteStartObject();
-                w.WriteString("rule", finding.Rule);
-                w.WriteString("severity", Words.Of(finding.Severity));
-                w.WriteString("subject", finding.Subject);
-                w.WriteString("message", finding.Message);
-                w.WriteString("config", target.Config);
-                w.StringOrNull("hypervisor", target.Hypervisor);
-                w.WriteEndObject();
+                FindingJson.WriteFinding(w, finding, context =>
+                {
+                    context.WriteString("config", target.Config);
+                    context.StringOrNull("hypervisor", target.Hypervisor);
+                });
             }
         }
         w.WriteEndArray();

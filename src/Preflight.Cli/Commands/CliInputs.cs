@@ -1,0 +1,60 @@
+using Preflight.Cli.Checking;
+using Preflight.Cli.Policy;
+using Preflight.Host.Config;
+
+namespace Preflight.Cli.Commands;
+
+/// <summary>How every command turns what the user named into inputs, so the checks and messages are the same everywhere.</summary>
+public static class CliInputs
+{
+    /// <summary>The path, or an InputException (exit 3) naming it when it is not an existing file.</summary>
+    public static string RequireFile(string path) =>
+        File.Exists(path)
+            ? path
+            : throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+
+    public static string? RequireFileOrNull(string? path) => path is null ? null : RequireFile(path);
+
+    /// <summary>--root DIR as a HostRoot, or the real "/" when the option is absent.</summary>
+    public static HostRoot HostRootFrom(string? directory) =>
+        directory is null ? HostRoot.Default
+        : Directory.Exists(directory) ? new HostRoot(directory)
+        : throw new InputException(directory, "--root must be an existing directory");
+
+    /// <summary>
+    /// --policy FILE when given; else the host's /etc/kata-preflight/policy.toml (under --root, like everything
+    /// else about the host) when it exists; else Kata's defaults.
+    /// </summary>
+    public static PreflightPolicy LoadPolicy(HostRoot root, string? explicitPath)
+    {
+        if (explicitPath is not null)
+        {
+            return File.Exists(explicitPath)
+                ? PreflightPolicy.Load(explicitPath, explicitPath)
+                : throw new InputException(explicitPath, "policy file does not exist");
+        }
+        return root.Resolve(PreflightPolicy.DefaultPath) is string real && File.Exists(real)
+            ? PreflightPolicy.Load(real, PreflightPolicy.DefaultPath)
+            : PreflightPolicy.Default;
+    }
+}
+
+/// <summary>A scratch directory (files extracted from packages), created on first use and removed on dispose.</summary>
+public sealed class TemporaryDirectory : IDisposable
+{
+    private DirectoryInfo? _directory;
+
+    public string Path => (_directory ??= Directory.CreateTempSubdirectory("kata-preflight-")).FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            _directory?.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover scratch directory is not worth failing a check (or an upgrade) for.
+        }
+    }
+}
