@@ -40,4 +40,17 @@ internal static class Extract
         byte[] bytes = AgentLocator.ReadAgent(opened.FileSystem, agent);
         return new Result(bytes, opened.BytesRead, opened.ImageLength, opened.Layout, opened.FileSystemType, agent.ResolvedPath);
     }
+
+    /// <summary>
+    /// What `debugfs -R "dump ..."` does: stream the agent to a file through a small buffer, without holding it whole
+    /// (a 40 MiB array costs page faults that have nothing to do with reading the image).
+    /// </summary>
+    public static void CopyTo(string image, string output)
+    {
+        using OpenedImage opened = GuestImage.Open(image);
+        AgentLocation agent = AgentLocator.LocateRequired(opened.FileSystem, image);
+        using Stream source = opened.FileSystem.OpenFile(agent.ResolvedPath);
+        using FileStream target = File.Create(output);
+        source.CopyTo(target, 1024 * 1024);
+    }
 }
