@@ -79,49 +79,37 @@ public static class InspectCommands
         w.WriteString("layout", image.Layout);
         w.WriteString("filesystem", image.FileSystem);
         w.WriteNumber("partitionOffset", image.PartitionOffset);
-        if (image.Agent is AgentLocation agent)
+        w.ObjectOrNull("agent", image.Agent, (x, agent) =>
         {
-            w.WriteStartObject("agent");
-            w.WriteString("path", agent.ResolvedPath);
-            w.WriteString("namedAs", agent.Path);
-            w.WriteString("foundBy", agent.FoundBy);
-            w.WriteNumber("size", agent.Length);
-            w.StringOrNull("sha256", image.AgentFacts?.Sha256);
-            w.StringOrNull("version", image.AgentFacts?.Version?.Version);
-            w.StringOrNull("commit", image.AgentFacts?.Version?.Commit);
-            w.WriteEndObject();
-        }
-        else
+            x.WriteString("path", agent.ResolvedPath);
+            x.WriteString("namedAs", agent.Path);
+            x.WriteString("foundBy", agent.FoundBy);
+            x.WriteNumber("size", agent.Length);
+            x.StringOrNull("sha256", image.AgentFacts?.Sha256);
+            x.StringOrNull("version", image.AgentFacts?.Version?.Version);
+            x.StringOrNull("commit", image.AgentFacts?.Version?.Commit);
+        });
+        w.ObjectOrNull("osbuilder", image.OsBuilder, (x, o) =>
         {
-            w.WriteNull("agent");
-        }
-        if (image.OsBuilder is OsBuilderInfo o)
-        {
-            w.WriteStartObject("osbuilder");
-            w.StringOrNull("version", o.OsBuilderVersion);
-            w.StringOrNull("url", o.OsBuilderUrl);
-            w.StringOrNull("rootfsCreationTime", o.RootfsCreationTime);
-            w.StringOrNull("description", o.Description);
-            w.StringOrNull("architecture", o.Architecture);
-            w.StringOrNull("baseDistro", o.BaseDistroName);
-            w.StringOrNull("baseDistroVersion", o.BaseDistroVersion);
-            w.StringOrNull("agentName", o.AgentName);
-            w.StringOrNull("agentVersion", o.AgentVersion);
-            w.StringOrNull("agentUrl", o.AgentUrl);
+            x.StringOrNull("version", o.OsBuilderVersion);
+            x.StringOrNull("url", o.OsBuilderUrl);
+            x.StringOrNull("rootfsCreationTime", o.RootfsCreationTime);
+            x.StringOrNull("description", o.Description);
+            x.StringOrNull("architecture", o.Architecture);
+            x.StringOrNull("baseDistro", o.BaseDistroName);
+            x.StringOrNull("baseDistroVersion", o.BaseDistroVersion);
+            x.StringOrNull("agentName", o.AgentName);
+            x.StringOrNull("agentVersion", o.AgentVersion);
+            x.StringOrNull("agentUrl", o.AgentUrl);
             if (o.AgentIsInitDaemon is bool isInit)
             {
-                w.WriteBoolean("agentIsInitDaemon", isInit);
+                x.WriteBoolean("agentIsInitDaemon", isInit);
             }
             else
             {
-                w.WriteNull("agentIsInitDaemon");
+                x.WriteNull("agentIsInitDaemon");
             }
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("osbuilder");
-        }
+        });
         w.WriteNumber("bytesRead", image.BytesRead);
         w.WriteEndObject();
     }
@@ -159,20 +147,14 @@ public static class InspectCommands
         w.WriteString("path", facts.Source);
         w.WriteNumber("size", facts.Size);
         w.WriteString("sha256", facts.Sha256);
-        if (facts.Elf is ElfInfo elf)
+        w.ObjectOrNull("elf", facts.Elf, (x, elf) =>
         {
-            w.WriteStartObject("elf");
-            w.WriteString("machine", elf.Machine);
-            w.WriteString("endianness", elf.Endianness);
-            w.WriteNumber("class", elf.Class);
-            w.StringOrNull("buildId", elf.BuildId);
-            w.WriteBoolean("stripped", elf.Stripped);
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("elf");
-        }
+            x.WriteString("machine", elf.Machine);
+            x.WriteString("endianness", elf.Endianness);
+            x.WriteNumber("class", elf.Class);
+            x.StringOrNull("buildId", elf.BuildId);
+            x.WriteBoolean("stripped", elf.Stripped);
+        });
         w.WriteStartArray("descriptors");
         foreach (EmbeddedDescriptor d in facts.Descriptors)
         {
@@ -195,41 +177,29 @@ public static class InspectCommands
         }
         w.WriteEndArray();
         w.StringOrNull("transport", facts.Transport);
-        if (facts.Go is GoBuildInfo go)
+        w.ObjectOrNull("go", facts.Go, (x, go) =>
         {
-            w.WriteStartObject("go");
-            w.WriteString("version", go.GoVersion);
-            w.StringOrNull("path", go.Path);
-            w.WriteStartArray("modules");
+            x.WriteString("version", go.GoVersion);
+            x.StringOrNull("path", go.Path);
+            x.WriteStartArray("modules");
             foreach (GoModule module in go.Modules)
             {
-                w.WriteStartObject();
-                w.WriteString("path", module.Path);
-                w.WriteString("version", module.Version);
-                w.StringOrNull("sum", module.Sum);
-                w.WriteEndObject();
+                x.WriteStartObject();
+                x.WriteString("path", module.Path);
+                x.WriteString("version", module.Version);
+                x.StringOrNull("sum", module.Sum);
+                x.WriteEndObject();
             }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        else
+            x.WriteEndArray();
+        });
+        w.ObjectOrNull("version", facts.Version, (x, v) =>
         {
-            w.WriteNull("go");
-        }
-        if (facts.Version is VersionFacts v)
-        {
-            w.WriteStartObject("version");
-            w.StringOrNull("program", v.Program);
-            w.StringOrNull("version", v.Version);
-            w.StringOrNull("apiVersion", v.ApiVersion);
-            w.StringOrNull("commit", v.Commit);
-            w.WriteString("evidence", v.Evidence);
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("version");
-        }
+            x.StringOrNull("program", v.Program);
+            x.StringOrNull("version", v.Version);
+            x.StringOrNull("apiVersion", v.ApiVersion);
+            x.StringOrNull("commit", v.Commit);
+            x.WriteString("evidence", v.Evidence);
+        });
         w.WriteStartArray("constants");
         foreach (ConstantEvidence c in facts.Constants.Where(c => c.Occurrences > 0))
         {

@@ -137,41 +137,27 @@ public static class CheckJsonReporter
         w.WriteEndObject();
     });
 
-    private static void WriteImage(Utf8JsonWriter w, ImageSummary? image)
+    private static void WriteImage(Utf8JsonWriter w, ImageSummary? image) => w.ObjectOrNull("image", image, (x, i) =>
     {
-        if (image is null)
-        {
-            w.WriteNull("image");
-            return;
-        }
-        w.WriteStartObject("image");
-        w.WriteString("path", image.Path);
-        w.WriteString("layout", image.Layout);
-        w.WriteString("filesystem", image.FileSystem);
-        w.StringOrNull("agentPath", image.AgentPath);
-        w.StringOrNull("agentFoundBy", image.AgentFoundBy);
-        w.StringOrNull("osbuilderAgentVersion", image.OsBuilderAgentVersion);
-        w.WriteEndObject();
-    }
+        x.WriteString("path", i.Path);
+        x.WriteString("layout", i.Layout);
+        x.WriteString("filesystem", i.FileSystem);
+        x.StringOrNull("agentPath", i.AgentPath);
+        x.StringOrNull("agentFoundBy", i.AgentFoundBy);
+        x.StringOrNull("osbuilderAgentVersion", i.OsBuilderAgentVersion);
+    });
 
-    private static void WriteSide(Utf8JsonWriter w, string name, SideSummary? side)
+    private static void WriteSide(Utf8JsonWriter w, string name, SideSummary? side) => w.ObjectOrNull(name, side, (x, s) =>
     {
-        if (side is null)
-        {
-            w.WriteNull(name);
-            return;
-        }
-        w.WriteStartObject(name);
-        w.WriteString("path", side.Path);
-        w.StringOrNull("version", side.Version);
-        w.StringOrNull("commit", side.Commit);
-        w.StringOrNull("transport", side.Transport);
-        w.WriteNumber("descriptors", side.Descriptors);
-        w.WriteNumber("methods", side.Methods);
-        w.StringOrNull("fingerprint", side.Fingerprint);
-        w.StringOrNull("sha256", side.Sha256);
-        w.WriteEndObject();
-    }
+        x.WriteString("path", s.Path);
+        x.StringOrNull("version", s.Version);
+        x.StringOrNull("commit", s.Commit);
+        x.StringOrNull("transport", s.Transport);
+        x.WriteNumber("descriptors", s.Descriptors);
+        x.WriteNumber("methods", s.Methods);
+        x.StringOrNull("fingerprint", s.Fingerprint);
+        x.StringOrNull("sha256", s.Sha256);
+    });
 }
 
 /// <summary>SARIF 2.1.0 for CI systems: one run, every rule as a reportingDescriptor, every finding as a result.</summary>

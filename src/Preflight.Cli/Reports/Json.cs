@@ -35,6 +35,20 @@ public static class Json
         }
     }
 
+    /// <summary>An object property built by <paramref name="body"/>, or an explicit null when the fact is absent.</summary>
+    public static void ObjectOrNull<T>(this Utf8JsonWriter writer, string name, T? value, Action<Utf8JsonWriter, T> body)
+        where T : class
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+            return;
+        }
+        writer.WriteStartObject(name);
+        body(writer, value);
+        writer.WriteEndObject();
+    }
+
     public static void StringArray(this Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {
         writer.WriteStartArray(name);
