@@ -12,7 +12,8 @@
 #   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec)
 # and prints what each package holds.
 #
-# Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip.
+# Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip,
+# binutils (objdump). testdata/own-package/make.sh runs this command in the tests and installs the result.
 # KATA_PREFLIGHT_BINARY=path skips the publish step and packages that binary instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -73,7 +74,10 @@ debroot="$work/deb"
 cp -a "$stage" "$debroot"
 install -D -m 0644 "$here/apt/70kata-preflight" "$debroot/etc/apt/apt.conf.d/70kata-preflight"
 install -d "$debroot/DEBIAN"
-sed "s/@VERSION@/$version/" "$here/deb/control.in" > "$debroot/DEBIAN/control"
+# Depends: the newest glibc symbol version the binary links against, and OpenSSL, which .NET's crypto (SHA-256)
+# loads with dlopen at run time, so no tool that reads the ELF can see it.
+glibc="$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)"
+sed -e "s/@VERSION@/$version/" -e "s/@GLIBC@/${glibc:-2.17}/" "$here/deb/control.in" > "$debroot/DEBIAN/control"
 echo "Installed-Size: $(du -sk --exclude=DEBIAN "$debroot" | cut -f1)" >> "$debroot/DEBIAN/control"
 install -m 0644 "$here/deb/conffiles" "$debroot/DEBIAN/conffiles"
 deb="$out/kata-preflight_${version}_amd64.deb"
