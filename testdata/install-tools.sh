@@ -7,6 +7,9 @@ packages=(
   golang-github-containerd-ttrpc-dev protoc-gen-go
   librust-protobuf-dev librust-ttrpc-dev
   gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev binutils ca-certificates
+  # kata-preflight's own packages (testdata/own-package): NativeAOT links with gcc and zlib; the installed binary
+  # loads OpenSSL; apt-get runs the installed APT hook in a sandboxed transaction.
+  gcc zlib1g-dev libssl3 apt
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
