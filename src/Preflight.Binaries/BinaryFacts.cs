@@ -60,7 +60,7 @@ public sealed record GoModule(string Path, string Version, string? Sum, GoModule
 
 /// <summary>
 /// Versions as far as the binary holds them. Evidence says where they came from (for example
-/// "rust-version-constants", "go-ldflags", "go-buildinfo"), so a reader can judge how far to trust them.
+/// "go-ldflags", "go-symbol", "go-buildinfo", "rust-str-pair"), so a reader can judge how far to trust them.
 /// </summary>
 public sealed record VersionFacts(string? Program, string? Version, string? ApiVersion, string? Commit, string Evidence);
 

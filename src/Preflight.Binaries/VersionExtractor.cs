@@ -6,8 +6,10 @@ namespace Preflight.Binaries;
 /// glued to a neighbour). What we trust, best first:
 /// "go-ldflags": a `-X pkg.version=V` / `-X pkg.commit=C` recorded in Go build settings (Go 1.18+);
 /// "go-symbol": Go string variables `main.version`/`main.commit` (or Kata packages') read through the symbol table;
-/// "go-buildinfo": the main module's version from Go build info (skipped when "(devel)").
-/// Rust version constants are not extracted yet (see the report); null is returned for them.
+/// "go-buildinfo": the main module's version from Go build info (skipped when "(devel)");
+/// "rust-str-pair": for a binary without Go build info, a `&str` header whose bytes are exactly a version and another
+/// whose bytes are that version plus "-" and a git commit (Rust's AGENT_VERSION and VERSION_COMMIT; see
+/// <see cref="RustStrConstants"/>). Without that pair (a build with no commit recorded) the answer is null.
 /// </summary>
 public static class VersionExtractor
 {
@@ -15,7 +17,8 @@ public static class VersionExtractor
     {
         if (go is null)
         {
-            return null;
+            // No Go build info: the only other evidence we read is Rust's paired string headers.
+            return elf is null ? null : RustStrConstants.ReadVersion(elf, data);
         }
         string? program = go.Path is null ? null : go.Path[(go.Path.LastIndexOf('/') + 1)..];
         var (version, commit) = FromLdflags(go);
