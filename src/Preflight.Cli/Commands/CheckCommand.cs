@@ -60,6 +60,15 @@ public static class CheckCommand
                 }
                 candidateImage ??= fromPackages.ImagePath;
                 candidateRuntime ??= fromPackages.RuntimePath;
+                if (!isQuiet)
+                {
+                    // The report names the copies under a scratch directory that is gone after the run; these lines
+                    // say which package and which installed path each one came from (stderr: stdout is the report).
+                    foreach (string note in fromPackages.Notes)
+                    {
+                        io.Error.WriteLine($"kata-preflight: {note}");
+                    }
+                }
             }
             var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen);
 

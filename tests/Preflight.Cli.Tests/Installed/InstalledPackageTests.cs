@@ -120,6 +120,31 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Installed_binary_checks_a_package_before_it_is_installed()
+    {
+        // A 1.x runtime package (gRPC) against the host's 2.x images (ttrpc): `check --package` pairs the runtime
+        // inside the .deb with the installed images, unpacking into the root's /tmp.
+        string name = $"kata-runtime-{Guid.NewGuid():N}.deb";
+        string inChroot = Path.Combine(Installed.Chroot, "tmp", name);
+        File.Copy(TestData.Generated("packages", "hook", "kata-runtime_1.12.1-1_amd64.deb"), inChroot);
+        try
+        {
+            ProcessResult result = Installed.InChroot(["/usr/bin/kata-preflight", "check", "--package", "/tmp/" + name]);
+            output.WriteLine(result.ToString());
+
+            Assert.Equal(ExitCodes.Block, result.ExitCode);
+            Assert.Contains("TRANSPORT_MISMATCH", result.Out);
+            Assert.Contains($"kata-preflight: runtime: /usr/bin/containerd-shim-kata-v2 from kata-runtime 1.12.1-1 ({name})", result.Error);
+        }
+        finally
+        {
+            File.Delete(inChroot);
+        }
+        // Its scratch directory (/tmp/kata-preflight-*) is gone again.
+        Assert.Empty(Directory.GetDirectories(Path.Combine(Installed.Chroot, "tmp"), "kata-preflight-*"));
+    }
+
+    [Fact]
     public void Installed_binary_reads_the_installed_default_policy()
     {
         // The shipped policy.toml sits at /etc/kata-preflight/policy.toml in the chroot: a broken one would be a
