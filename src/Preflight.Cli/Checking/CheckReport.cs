@@ -1,4 +1,5 @@
 using Preflight.Binaries;
+using Preflight.Host.Config;
 using Preflight.Protocol;
 
 namespace Preflight.Cli.Checking;
@@ -31,6 +32,8 @@ public sealed record ImageSummary(string Path, string Layout, string FileSystem,
 /// <summary>
 /// One checked target: a (configuration, hypervisor section) with its image and runtime, or a configuration that
 /// could not be used at all (Hypervisor null). Compared says whether the two protocols were actually compared.
+/// RuntimeClass is the containerd runtime class the pair belongs to, when discovery found the configuration
+/// through one (it names the shim containerd runs and how the runtime was found).
 /// </summary>
 public sealed record CheckTarget(
     string Config,
@@ -40,7 +43,8 @@ public sealed record CheckTarget(
     SideSummary? Agent,
     SideSummary? Runtime,
     IReadOnlyList<Finding> Findings,
-    bool Compared);
+    bool Compared,
+    RuntimeClass? RuntimeClass = null);
 
 /// <summary>The whole answer of `check`: every target, and the verdict over all of them.</summary>
 public sealed record CheckReport(string Root, IReadOnlyList<CheckTarget> Targets)

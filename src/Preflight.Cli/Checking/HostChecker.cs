@@ -79,9 +79,13 @@ public sealed class HostChecker
                 continue;
             }
 
+            // A candidate runtime wins; else the binary the configuration's runtime class really runs; else the
+            // runtime installed alongside the configuration.
             LocatedFile? runtime = request.Runtime is string candidateRuntime
                 ? LocatedFile.Candidate(candidateRuntime)
-                : RuntimeLocator.ForConfiguration(root, config.ResolvedHostPath) is string installed ? LocatedFile.OnHost(root, installed) : null;
+                : candidate.RuntimeClass is RuntimeClass runtimeClass
+                    ? (runtimeClass.Runtime is string classRuntime ? LocatedFile.OnHost(root, classRuntime) : null)
+                    : RuntimeLocator.ForConfiguration(root, config.ResolvedHostPath) is string installed ? LocatedFile.OnHost(root, installed) : null;
             if (config.Hypervisors.Count == 0)
             {
                 targets.Add(ConfigProblem(candidate, CheckRules.Make(CheckRules.ImageNotConfigured, candidate.HostPath,
@@ -97,10 +101,10 @@ public sealed class HostChecker
                 {
                     targets.Add(new CheckTarget(candidate.HostPath, candidate.FoundBy, section.Name, null, null, null,
                         [CheckRules.Make(CheckRules.ImageNotConfigured, $"hypervisor.{section.Name}",
-                            "the section sets neither image nor initrd")], false));
+                            "the section sets neither image nor initrd")], false, candidate.RuntimeClass));
                     continue;
                 }
-                targets.Add(CheckPair(request, candidate.HostPath, candidate.FoundBy, section.Name, image, runtime));
+                targets.Add(CheckPair(request, candidate.HostPath, candidate.FoundBy, section.Name, image, runtime, candidate.RuntimeClass));
             }
         }
         return Finish(root, targets, request.Policy);
@@ -115,9 +119,10 @@ public sealed class HostChecker
     }
 
     private static CheckTarget ConfigProblem(ConfigCandidate candidate, Finding finding) =>
-        new(candidate.HostPath, candidate.FoundBy, null, null, null, null, [finding], false);
+        new(candidate.HostPath, candidate.FoundBy, null, null, null, null, [finding], false, candidate.RuntimeClass);
 
-    private CheckTarget CheckPair(CheckRequest request, string config, string foundBy, string? hypervisor, LocatedFile imageFile, LocatedFile? runtimeFile)
+    private CheckTarget CheckPair(CheckRequest request, string config, string foundBy, string? hypervisor, LocatedFile imageFile,
+        LocatedFile? runtimeFile, RuntimeClass? runtimeClass = null)
     {
         CompatibilityOptions options = request.Policy.Compatibility;
         var findings = new List<Finding>();
@@ -128,8 +133,11 @@ public sealed class HostChecker
         InspectedRuntime? runtime = null;
         if (runtimeFile is null)
         {
-            findings.Add(CheckRules.Make(CheckRules.RuntimeNotFound, "runtime",
-                "no containerd-shim-kata-v2 or kata-runtime installed for this configuration; name one with --runtime"));
+            findings.Add(runtimeClass is null
+                ? CheckRules.Make(CheckRules.RuntimeNotFound, "runtime",
+                    "no containerd-shim-kata-v2 or kata-runtime installed for this configuration; name one with --runtime")
+                : CheckRules.Make(CheckRules.RuntimeNotFound, $"runtime class {runtimeClass.Name}",
+                    $"containerd cannot start this class's runtime: {runtimeClass.RuntimeFoundBy}; name one with --runtime"));
         }
         else
         {
@@ -142,7 +150,7 @@ public sealed class HostChecker
             imageFile.Display, image.Layout, image.FileSystem, image.Agent?.ResolvedPath, image.Agent?.FoundBy, image.OsBuilder?.AgentVersion);
         if (agent.Side is not Side agentSide || runtime?.Side is not Side runtimeSide)
         {
-            return new CheckTarget(config, foundBy, hypervisor, imageSummary, null, null, findings, false);
+            return new CheckTarget(config, foundBy, hypervisor, imageSummary, null, null, findings, false, runtimeClass);
         }
 
         findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options));
@@ -150,7 +158,7 @@ public sealed class HostChecker
         {
             findings.Add(versionFinding);
         }
-        return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true);
+        return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true, runtimeClass);
     }
 
     /// <summary>A binary's facts, its protocol surface and the summary reports print, computed once per file.</summary>

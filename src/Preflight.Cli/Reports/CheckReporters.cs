@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Preflight.Cli.Checking;
 using Preflight.Cli.Policy;
+using Preflight.Host.Config;
 using Preflight.Protocol;
 
 namespace Preflight.Cli.Reports;
@@ -15,11 +16,17 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
         {
             return;
         }
-        foreach (IGrouping<string, CheckTarget> config in report.Targets.GroupBy(t => t.Config))
+        // One group per configuration and runtime class: two classes may read one file with different shims.
+        foreach (IGrouping<(string Config, string? RuntimeClass), CheckTarget> config in report.Targets.GroupBy(t => (t.Config, t.RuntimeClass?.Name)))
         {
             if (!quiet)
             {
-                output.WriteLine($"{config.Key}  ({config.First().FoundBy})");
+                CheckTarget first = config.First();
+                output.WriteLine($"{config.Key.Config}  ({first.FoundBy})");
+                if (first.RuntimeClass is RuntimeClass runtimeClass)
+                {
+                    WriteRuntimeClass(runtimeClass);
+                }
             }
             foreach (CheckTarget target in config)
             {
@@ -27,6 +34,16 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
             }
         }
         WriteVerdict(report, verdict);
+    }
+
+    /// <summary>Which shim containerd runs for the class, and how the runtime binary behind it was reached.</summary>
+    private void WriteRuntimeClass(RuntimeClass runtimeClass)
+    {
+        output.WriteLine($"  runtime class {runtimeClass.Name} ({runtimeClass.RuntimeType ?? "no runtime_type"}, {runtimeClass.DefinedIn})");
+        string how = runtimeClass.RuntimeFoundBy == runtimeClass.ShimFoundBy
+            ? runtimeClass.ShimFoundBy
+            : $"{runtimeClass.ShimFoundBy}; {runtimeClass.RuntimeFoundBy}";
+        output.WriteLine($"    shim    {runtimeClass.Shim ?? "not found"} ({how})");
     }
 
     private void WriteTarget(CheckTarget target)
@@ -58,7 +75,10 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
                 Severity.Warn => Paint("WARN ", "33"),
                 _ => Paint("info ", "36"),
             };
-            string where = quiet ? $"{target.Config}{(target.Hypervisor is null ? "" : $" [{target.Hypervisor}]")}: " : "";
+            string where = quiet
+                ? $"{target.Config}{(target.RuntimeClass is null ? "" : $" (runtime class {target.RuntimeClass.Name})")}" +
+                    $"{(target.Hypervisor is null ? "" : $" [{target.Hypervisor}]")}: "
+                : "";
             output.WriteLine($"    {severity}  {finding.Rule}  {where}{finding.Subject}: {finding.Message}");
         }
     }
@@ -112,6 +132,7 @@ public static class CheckJsonReporter
                 {
                     context.WriteString("config", target.Config);
                     context.StringOrNull("hypervisor", target.Hypervisor);
+                    context.StringOrNull("runtimeClass", target.RuntimeClass?.Name);
                 });
             }
         }
@@ -125,6 +146,7 @@ public static class CheckJsonReporter
             w.WriteString("foundBy", target.FoundBy);
             w.StringOrNull("hypervisor", target.Hypervisor);
             w.WriteEndObject();
+            WriteRuntimeClass(w, target.RuntimeClass);
             w.WriteBoolean("compared", target.Compared);
             w.WriteString("verdict", Words.Of(VerdictCalculator.From(target.Findings)));
             WriteImage(w, target.Image);
@@ -135,6 +157,19 @@ public static class CheckJsonReporter
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    });
+
+    /// <summary>The containerd runtime class of a check (null when the configuration was not found through one).</summary>
+    private static void WriteRuntimeClass(Utf8JsonWriter w, RuntimeClass? runtimeClass) => w.ObjectOrNull("runtimeClass", runtimeClass, (x, c) =>
+    {
+        x.WriteString("name", c.Name);
+        x.StringOrNull("runtimeType", c.RuntimeType);
+        x.WriteString("definedIn", c.DefinedIn);
+        x.StringOrNull("shim", c.Shim);
+        x.WriteString("shimFoundBy", c.ShimFoundBy);
+        x.StringOrNull("runtime", c.Runtime);
+        x.WriteString("runtimeFoundBy", c.RuntimeFoundBy);
+        x.WriteString("configFoundBy", c.ConfigFoundBy);
     });
 
     private static void WriteImage(Utf8JsonWriter w, ImageSummary? image) => w.ObjectOrNull("image", image, (x, i) =>
@@ -232,6 +267,7 @@ public static class CheckSarifReporter
                 w.WriteStartObject("properties");
                 w.WriteString("config", target.Config);
                 w.StringOrNull("hypervisor", target.Hypervisor);
+                w.StringOrNull("runtimeClass", target.RuntimeClass?.Name);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

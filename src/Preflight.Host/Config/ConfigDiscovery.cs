@@ -1,17 +1,21 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Tomlyn.Model;
 
 namespace Preflight.Host.Config;
 
-/// <summary>A configuration file Kata would use on this host, and why we think so.</summary>
-public sealed record ConfigCandidate(string HostPath, string FoundBy);
+/// <summary>
+/// A configuration file Kata would use on this host, and why we think so. RuntimeClass is set when a containerd
+/// runtime class reads it: that class's shim is then the runtime to pair it with.
+/// </summary>
+public sealed record ConfigCandidate(string HostPath, string FoundBy, RuntimeClass? RuntimeClass = null);
 
 /// <summary>
-/// Finds the Kata configuration files the host's runtimes will read, following Kata's own search order:
-/// containerd's per-runtime ConfigPath, KATA_CONF_FILE, /etc over the build's default, then kata-deploy's
-/// per-hypervisor files (used by its runtime classes). The same file reached twice (configuration.toml is often a
-/// link to a per-hypervisor file) is listed once, under the first reason.
+/// Finds the Kata configuration files the host's runtimes will read. First every Kata runtime class of containerd,
+/// followed to the configuration its shim reads (ConfigPath, a wrapper's KATA_CONF_FILE, or the defaults); one
+/// candidate per class, since two classes may run different shims with one file. Then, for files no class claimed,
+/// Kata's own search order: KATA_CONF_FILE, /etc over the build's default, then kata-deploy's per-hypervisor files.
+/// The same file reached twice (configuration.toml is often a link to a per-hypervisor file) is listed once, under
+/// the first reason.
 /// </summary>
 public sealed class ConfigDiscovery
 {
@@ -46,9 +50,15 @@ public sealed class ConfigDiscovery
             }
         }
 
-        foreach ((string runtimeName, string configPath) in ContainerdConfigPaths())
+        foreach (RuntimeClass runtimeClass in RuntimeClasses())
         {
-            Add(configPath, $"containerd runtime '{runtimeName}' ConfigPath");
+            // Listed even when the file is missing: a class pointing at nothing fails at sandbox start, and the
+            // check should say so rather than stay silent.
+            found.Add(new ConfigCandidate(runtimeClass.Config, runtimeClass.ConfigFoundBy, runtimeClass));
+            if (_root.ResolveHostPath(runtimeClass.Config) is string resolved)
+            {
+                seen.Add(resolved);
+            }
         }
 
         if (_environment(KataPaths.KataConfFileVariable) is { Length: > 0 } fromEnvironment)
@@ -103,57 +113,21 @@ public sealed class ConfigDiscovery
     }
 
     /// <summary>
-    /// ConfigPath entries of containerd's runtimes (CRI plugin, v2 and v3 config layouts alike): any
-    /// `...runtimes.NAME.options.ConfigPath`. A broken containerd config is logged and skipped: it is not ours to judge.
+    /// The Kata runtime classes of containerd's configuration (with its imports). A broken containerd config is
+    /// logged (file and line) and skipped: containerd itself will refuse it, and the rest of the host can still be
+    /// checked.
     /// </summary>
-    private IEnumerable<(string Runtime, string ConfigPath)> ContainerdConfigPaths()
+    private IReadOnlyList<RuntimeClass> RuntimeClasses()
     {
-        string? real = _root.Resolve(KataPaths.ContainerdConfig);
-        if (real is null || !File.Exists(real))
-        {
-            return [];
-        }
         try
         {
-            var results = new List<(string, string)>();
-            CollectRuntimes(TomlFile.Load(real, KataPaths.ContainerdConfig), results, depth: 0);
-            return results;
+            ContainerdConfig? containerd = ContainerdConfig.Load(_root, KataPaths.ContainerdConfig, _logger);
+            return containerd is null ? [] : RuntimeClassResolver.Resolve(_root, containerd, _logger);
         }
         catch (HostConfigException e)
         {
             _logger.LogWarning("ignoring containerd configuration: {Message}", e.Message);
             return [];
-        }
-    }
-
-    private static void CollectRuntimes(TomlTable table, List<(string, string)> results, int depth)
-    {
-        if (depth > 16)
-        {
-            return;
-        }
-        foreach (KeyValuePair<string, object> entry in table)
-        {
-            if (entry.Value is not TomlTable child)
-            {
-                continue;
-            }
-            if (entry.Key == "runtimes")
-            {
-                foreach (KeyValuePair<string, object> runtime in child)
-                {
-                    if (runtime.Value is TomlTable runtimeTable
-                        && TomlFile.GetTable(runtimeTable, "options") is TomlTable options
-                        && TomlFile.GetString(options, "ConfigPath") is { Length: > 0 } configPath)
-                    {
-                        results.Add((runtime.Key, configPath));
-                    }
-                }
-            }
-            else
-            {
-                CollectRuntimes(child, results, depth + 1);
-            }
         }
     }
 }

@@ -7,27 +7,7 @@ internal static class PackagePaths
     /// Turns an archive member name ("./usr/bin/x", "usr/bin/x/", "/usr/bin/x") into the installed path
     /// "/usr/bin/x". "." and ".." segments are folded, never climbing above the root.
     /// </summary>
-    public static string Normalize(string archivePath)
-    {
-        var parts = new List<string>();
-        foreach (string segment in archivePath.Split('/'))
-        {
-            if (segment.Length == 0 || segment == ".")
-            {
-                continue;
-            }
-            if (segment == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-                continue;
-            }
-            parts.Add(segment);
-        }
-        return "/" + string.Join('/', parts);
-    }
+    public static string Normalize(string archivePath) => LexicalPath.Clean(archivePath);
 
     /// <summary>Where a symlink at <paramref name="linkPath"/> pointing at <paramref name="target"/> leads, inside the package.</summary>
     public static string ResolveLinkTarget(string linkPath, string target)
