@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds testdata/demo-host/: a fake host root (for `kata-preflight check --root testdata/demo-host`) installed the
-# way kata-deploy installs Kata, with two runtime classes:
+# way kata-deploy installs Kata, with two containerd runtime classes (/etc/containerd/config.toml):
 #   qemu -> a kata-dax ext4 disk image whose agent matches the runtime (2.2.0 / 2.2.0): passes;
 #   clh  -> a gzip initrd left over from an older install (agent 2.0.0): the 2.2 runtime's seccomp messages do not
 #           decode in it, so the check blocks.
@@ -65,4 +65,18 @@ hypervisor qemu /opt/kata/bin/qemu-system-x86_64 image /opt/kata/share/kata-cont
 hypervisor clh /opt/kata/bin/cloud-hypervisor initrd /opt/kata/share/kata-containers/kata-containers-initrd.img \
   > "$defaults/configuration-clh.toml"
 ln -s configuration-qemu.toml "$defaults/configuration.toml"
+# containerd's runtime classes as kata-deploy registers them on containerd 1.x (config version 2): the shim by
+# runtime_path, each class's configuration by ConfigPath.
+mkdir -p "$out/etc/containerd"
+{
+  printf 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "runc"\n\n'
+  printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n'
+  for class in qemu clh; do
+    printf '\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-%s]\n' "$class"
+    printf '  runtime_type = "io.containerd.kata-%s.v2"\n  runtime_path = "/opt/kata/bin/containerd-shim-kata-v2"\n' "$class"
+    printf '  privileged_without_host_devices = true\n  pod_annotations = ["io.katacontainers.*"]\n'
+    printf '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata-%s.options]\n' "$class"
+    printf '    ConfigPath = "/opt/kata/share/defaults/kata-containers/configuration-%s.toml"\n' "$class"
+  done
+} > "$out/etc/containerd/config.toml"
 echo "make-demo-host: wrote $out" >&2

@@ -8,7 +8,8 @@ namespace Preflight.Cli.Tests.Check;
 /// </summary>
 public class CheckCommandTests
 {
-    private const string QemuConfig = "/opt/kata/share/defaults/kata-containers/configuration.toml";
+    // The demo host's containerd names each class's configuration by ConfigPath (as kata-deploy does).
+    private const string QemuConfig = "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml";
     private const string ClhConfig = "/opt/kata/share/defaults/kata-containers/configuration-clh.toml";
 
     [Fact]
@@ -19,6 +20,8 @@ public class CheckCommandTests
         Assert.Equal(ExitCodes.Block, result.ExitCode);
         Assert.Contains(QemuConfig, result.Out);
         Assert.Contains(ClhConfig, result.Out);
+        Assert.Contains("runtime class kata-qemu (io.containerd.kata-qemu.v2, /etc/containerd/config.toml)", result.Out);
+        Assert.Contains("runtime class kata-clh (io.containerd.kata-clh.v2, /etc/containerd/config.toml)", result.Out);
         Assert.Contains("FIELD_MESSAGE_BYTES_CHANGED  grpc.LinuxSeccomp.Flags", result.Out);
         Assert.Contains("verdict: BLOCK", result.Out);
         Assert.Contains("next:", result.Out);
@@ -91,7 +94,7 @@ public class CheckCommandTests
         CliResult result = Cli.Run("check", "--root", Cli.DemoHost, "--quiet");
         Assert.Equal(ExitCodes.Block, result.ExitCode);
         Assert.DoesNotContain("  [qemu] image", result.Out);
-        Assert.Contains($"{ClhConfig} [clh]: grpc.LinuxSeccomp.Flags", result.Out);
+        Assert.Contains($"{ClhConfig} (runtime class kata-clh) [clh]: grpc.LinuxSeccomp.Flags", result.Out);
     }
 
     [Fact]
