@@ -32,11 +32,13 @@ public static class BinaryInspector
         var elf = ElfFile.Parse(bytes, source);
         var go = GoBuildInfoReader.Read(elf, data);
         var descriptors = DescriptorScanner.Scan(bytes);
-        // One pass over x86_64 code and relocations serves both string-evidence readers (null on other architectures).
+        // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
+        // every string-evidence reader.
         var code = X86CodeIndex.Build(data, elf);
+        var headers = StringHeaderIndex.Build(data, elf);
         var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code));
         var libraries = TransportDetector.Libraries(data, go);
-        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, code, constants);
+        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, headers, code, constants);
         return new BinaryFacts(
             source,
             bytes.Length,
@@ -46,7 +48,7 @@ public static class BinaryInspector
             methods,
             TransportDetector.Transport(libraries),
             go,
-            VersionExtractor.Extract(go, elf, data),
+            VersionExtractor.Extract(go, elf, data, headers),
             constantEvidence)
         {
             TransportLibraries = libraries,

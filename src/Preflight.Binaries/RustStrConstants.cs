@@ -18,27 +18,24 @@ namespace Preflight.Binaries;
 /// none or several give null. A build without a commit (VERSION_COMMIT equal to VERSION) has no pair and gives null
 /// too: a lone version-shaped string could be any crate's. The API version and program name are added only from
 /// the `--version` arguments' order (name, version, api version, commit version), which rustc lays out as
-/// consecutive headers; when the layout differs they stay null.
+/// consecutive headers; when the layout differs they stay null. The headers themselves come from
+/// <see cref="StringHeaderIndex"/>.
 /// </summary>
 internal static class RustStrConstants
 {
     public const string Evidence = "rust-str-pair";
 
-    private const uint SectionTypeProgBits = 1; // SHT_PROGBITS
-    private const uint SectionTypeRela = 4; // SHT_RELA
-    private const ulong FlagAlloc = 0x2; // SHF_ALLOC
-    private const ulong FlagExecutable = 0x4; // SHF_EXECINSTR
     private const int MinVersionLength = 5; // "0.0.1"
     private const int MaxValueLength = 128;
     private const int MaxNameLength = 64;
-    private const int MaxRelocations = 4_000_000;
-    private const int MaxCandidates = 10_000;
 
     /// <summary>The version facts the headers support, or null when the evidence is missing or ambiguous.</summary>
-    public static VersionFacts? ReadVersion(ElfFile elf, ReadOnlySpan<byte> data)
+    public static VersionFacts? ReadVersion(ElfFile elf, ReadOnlySpan<byte> data) =>
+        ReadVersion(StringHeaderIndex.Build(data, elf), data);
+
+    public static VersionFacts? ReadVersion(StringHeaderIndex index, ReadOnlySpan<byte> data)
     {
-        var relocated = RelativeRelocations(elf, data);
-        var headers = VersionLikeHeaders(elf, data, relocated);
+        var headers = VersionLikeHeaders(index, data);
         var versions = new HashSet<string>(headers.Where(h => IsVersion(h.Value)).Select(h => h.Value), StringComparer.Ordinal);
 
         // Every (version, commit) split of every header: "3.2.0-<sha>" splits at the '-' after a referenced version.
@@ -64,7 +61,7 @@ internal static class RustStrConstants
 
         // `--version` passes (name, version, api version, commit version): when the version's header and the commit
         // version's header sit two headers apart, the one between is the API version and the one before is the name.
-        int word = elf.Class / 8;
+        int word = index.Elf.Class / 8;
         string? apiVersion = null, program = null;
         var bySlot = new Dictionary<ulong, string>();
         foreach (var (slot, value) in headers)
@@ -81,7 +78,7 @@ internal static class RustStrConstants
             {
                 apiVersion = between;
             }
-            if (slot >= (ulong)(2 * word) && TryReadHeaderAt(elf, data, relocated, slot - (ulong)(2 * word), out string? name) && IsProgramName(name))
+            if (slot >= (ulong)(2 * word) && TryReadHeaderAt(index, data, slot - (ulong)(2 * word), out string? name) && IsProgramName(name))
             {
                 program = name;
             }
@@ -91,57 +88,40 @@ internal static class RustStrConstants
     }
 
     /// <summary>
-    /// Every (pointer, length) header in allocated, non-executable data whose target bytes look like a version or a
-    /// version with a suffix (a digit first, then only [0-9A-Za-z.+-]), with the address of the header's first word.
+    /// Every string header whose target bytes look like a version or a version with a suffix (a digit first, then
+    /// only [0-9A-Za-z.+-]), with the address of the header's first word.
     /// </summary>
     internal static List<(ulong Slot, string Value)> VersionLikeHeaders(ElfFile elf, ReadOnlySpan<byte> data) =>
-        VersionLikeHeaders(elf, data, RelativeRelocations(elf, data));
+        VersionLikeHeaders(StringHeaderIndex.Build(data, elf), data);
 
-    private static List<(ulong Slot, string Value)> VersionLikeHeaders(ElfFile elf, ReadOnlySpan<byte> data, Dictionary<ulong, ulong> relocated)
+    private static List<(ulong Slot, string Value)> VersionLikeHeaders(StringHeaderIndex index, ReadOnlySpan<byte> data)
     {
         var found = new List<(ulong, string)>();
-        int word = elf.Class / 8;
-        foreach (var section in elf.Sections)
+        foreach (StringHeader header in index.Headers)
         {
-            if (section.Type != SectionTypeProgBits || (section.Flags & FlagAlloc) == 0 || (section.Flags & FlagExecutable) != 0
-                || section.Address == 0 || !InFile(section.Offset, section.Size, data.Length))
+            if (header.Length < MinVersionLength || header.Length > MaxValueLength)
             {
                 continue;
             }
-            ReadOnlySpan<byte> area = data.Slice((int)section.Offset, (int)section.Size);
-            // Headers are pointer-aligned in memory; start at the first aligned address of the section.
-            int first = (int)((ulong)(word - (int)(section.Address % (ulong)word)) % (ulong)word);
-            for (int at = first; at + 2 * word <= area.Length && found.Count < MaxCandidates; at += word)
+            ReadOnlySpan<byte> bytes = index.Target(data, header);
+            if (IsVersionLike(bytes))
             {
-                ulong length = elf.ReadPointer(area[(at + word)..]);
-                if (length < MinVersionLength || length > MaxValueLength)
-                {
-                    continue; // the cheap test first: most words are not a short length
-                }
-                ulong slot = section.Address + (ulong)at;
-                ulong pointer = relocated.TryGetValue(slot, out ulong addend) ? addend : elf.ReadPointer(area[at..]);
-                if (TryReadTarget(elf, data, pointer, length, out ReadOnlySpan<byte> bytes) && IsVersionLike(bytes))
-                {
-                    found.Add((slot, Encoding.ASCII.GetString(bytes)));
-                }
+                found.Add((header.Slot, Encoding.ASCII.GetString(bytes)));
             }
         }
         return found;
     }
 
-    /// <summary>Reads the header at <paramref name="slot"/>, for a value of any printable ASCII.</summary>
-    private static bool TryReadHeaderAt(ElfFile elf, ReadOnlySpan<byte> data, Dictionary<ulong, ulong> relocated, ulong slot, out string value)
+    /// <summary>The header at <paramref name="slot"/>, when its value is printable ASCII.</summary>
+    private static bool TryReadHeaderAt(StringHeaderIndex index, ReadOnlySpan<byte> data, ulong slot, out string value)
     {
         value = "";
-        int word = elf.Class / 8;
-        if (!elf.TryMapAddress(slot, (ulong)(2 * word), out long offset) || offset < 0 || offset > data.Length - 2 * word)
+        if (index.HeaderAt(slot) is not StringHeader header || header.Length > MaxValueLength)
         {
             return false;
         }
-        ReadOnlySpan<byte> header = data.Slice((int)offset, 2 * word);
-        ulong pointer = relocated.TryGetValue(slot, out ulong addend) ? addend : elf.ReadPointer(header);
-        ulong length = elf.ReadPointer(header[word..]);
-        if (length == 0 || length > MaxValueLength || !TryReadTarget(elf, data, pointer, length, out ReadOnlySpan<byte> bytes))
+        ReadOnlySpan<byte> bytes = index.Target(data, header);
+        if (bytes.IsEmpty)
         {
             return false;
         }
@@ -155,64 +135,6 @@ internal static class RustStrConstants
         value = Encoding.ASCII.GetString(bytes);
         return true;
     }
-
-    private static bool TryReadTarget(ElfFile elf, ReadOnlySpan<byte> data, ulong pointer, ulong length, out ReadOnlySpan<byte> bytes)
-    {
-        bytes = default;
-        if (pointer == 0 || !elf.TryMapAddress(pointer, length, out long offset) || offset < 0 || offset > data.Length - (long)length)
-        {
-            return false;
-        }
-        bytes = data.Slice((int)offset, (int)length);
-        return true;
-    }
-
-    /// <summary>
-    /// Slot address to target address for the machine's RELATIVE relocations in SHT_RELA sections. REL and RELR keep
-    /// the address in the slot itself, which the header scan reads directly, so they need nothing here.
-    /// </summary>
-    private static Dictionary<ulong, ulong> RelativeRelocations(ElfFile elf, ReadOnlySpan<byte> data)
-    {
-        var map = new Dictionary<ulong, ulong>();
-        uint? relative = elf.MachineCode switch
-        {
-            3 or 62 => 8, // R_386_RELATIVE, R_X86_64_RELATIVE
-            183 => 1027, // R_AARCH64_RELATIVE
-            22 => 12, // R_390_RELATIVE
-            20 or 21 => 22, // R_PPC_RELATIVE, R_PPC64_RELATIVE
-            40 => 23, // R_ARM_RELATIVE
-            243 or 258 => 3, // R_RISCV_RELATIVE, R_LARCH_RELATIVE
-            _ => null,
-        };
-        if (relative is null)
-        {
-            return map;
-        }
-        int word = elf.Class / 8;
-        int entrySize = 3 * word; // Elf64_Rela / Elf32_Rela: r_offset, r_info, r_addend
-        foreach (var section in elf.Sections)
-        {
-            if (section.Type != SectionTypeRela || !InFile(section.Offset, section.Size, data.Length))
-            {
-                continue;
-            }
-            ReadOnlySpan<byte> table = data.Slice((int)section.Offset, (int)section.Size);
-            for (int at = 0; at + entrySize <= table.Length && map.Count < MaxRelocations; at += entrySize)
-            {
-                ulong info = elf.ReadPointer(table[(at + word)..]);
-                // ELF64_R_TYPE is the low 32 bits of r_info, ELF32_R_TYPE the low 8.
-                uint type = word == 8 ? (uint)info : (uint)(info & 0xFF);
-                if (type == relative)
-                {
-                    map[elf.ReadPointer(table[at..])] = elf.ReadPointer(table[(at + 2 * word)..]);
-                }
-            }
-        }
-        return map;
-    }
-
-    private static bool InFile(ulong offset, ulong size, int length) =>
-        offset <= (ulong)length && size <= (ulong)length - offset && size <= int.MaxValue;
 
     private static bool IsVersionLike(ReadOnlySpan<byte> bytes)
     {

@@ -13,12 +13,15 @@ namespace Preflight.Binaries;
 /// </summary>
 public static class VersionExtractor
 {
-    public static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf = null, ReadOnlySpan<byte> data = default)
+    public static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf = null, ReadOnlySpan<byte> data = default) =>
+        Extract(go, elf, data, null);
+
+    internal static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf, ReadOnlySpan<byte> data, StringHeaderIndex? headers)
     {
         if (go is null)
         {
             // No Go build info: the only other evidence we read is Rust's paired string headers.
-            return elf is null ? null : RustStrConstants.ReadVersion(elf, data);
+            return elf is null ? null : RustStrConstants.ReadVersion(headers ?? StringHeaderIndex.Build(data, elf), data);
         }
         string? program = go.Path is null ? null : go.Path[(go.Path.LastIndexOf('/') + 1)..];
         var (version, commit) = FromLdflags(go);

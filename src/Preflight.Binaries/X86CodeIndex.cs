@@ -7,17 +7,14 @@ namespace Preflight.Binaries;
 /// merely occur inside packed text. Rust and Go store string constants without terminators, back to back, and load one
 /// as (address, length): the address with `lea reg,[rip+disp32]` (REX.W 8D /r, mod=00 rm=101) and the length with a
 /// `mov` immediate a few instructions before or after (rustc: `mov qword [rsp+8],0x20` after the lea; Go 1.17+:
-/// `mov qword [rax+0x18],0x20` before it, or `mov ebx,0x10` after). Static slices of strings in a position-independent
-/// Rust binary hold zeros in .data.rel.ro and get their addresses from R_X86_64_RELATIVE relocations instead; the
-/// length word next to the slot is plain data.
+/// `mov qword [rax+0x18],0x20` before it, or `mov ebx,0x10` after). (Strings referenced from data, relocated or not,
+/// are <see cref="StringHeaderIndex"/>'s.)
 /// Only x86_64 is read: other architectures build addresses in several instructions (adrp/add, addis/addi, larl) that
 /// this does not decode, so <see cref="Build"/> returns null there and callers keep their architecture-neutral rules.
 /// </summary>
 internal sealed class X86CodeIndex
 {
     private const ushort MachineX86_64 = 62;
-    private const uint RelocationRelative = 8; // R_X86_64_RELATIVE
-    private const uint SectionTypeRela = 4; // SHT_RELA
     private const uint SegmentExecutable = 1; // PF_X
     private const int MaxIndexed = 8_000_000; // bounds memory on huge binaries; later references are not indexed
     private const int MaxReferencesExamined = 64;
@@ -25,11 +22,7 @@ internal sealed class X86CodeIndex
     private const int WindowAfter = 32; // rustc stores it after, behind at most a `mov [rsp],rax`
     private const int MaxLength = 1 << 16;
 
-    private readonly ElfFile _elf;
     private readonly Dictionary<ulong, List<int>> _leaOffsets = []; // target address -> file offsets of lea opcodes
-    private readonly Dictionary<ulong, List<ulong>> _relocatedSlots = []; // target address -> address of the slot
-
-    private X86CodeIndex(ElfFile elf) => _elf = elf;
 
     public static X86CodeIndex? Build(ReadOnlySpan<byte> data, ElfFile? elf)
     {
@@ -37,7 +30,7 @@ internal sealed class X86CodeIndex
         {
             return null;
         }
-        var index = new X86CodeIndex(elf);
+        var index = new X86CodeIndex();
         int indexed = 0;
         foreach (var segment in elf.Segments)
         {
@@ -45,14 +38,6 @@ internal sealed class X86CodeIndex
                 && segment.Offset <= (ulong)data.Length && segment.FileSize <= (ulong)data.Length - segment.Offset)
             {
                 indexed = index.AddLeas(data, segment, indexed);
-            }
-        }
-        foreach (var section in elf.Sections)
-        {
-            if (section.Type == SectionTypeRela && section.HasFileData
-                && section.Offset <= (ulong)data.Length && section.Size <= (ulong)data.Length - section.Offset)
-            {
-                indexed = index.AddRelocations(data.Slice((int)section.Offset, (int)section.Size), indexed);
             }
         }
         return index;
@@ -87,24 +72,6 @@ internal sealed class X86CodeIndex
             }
         }
         return lengths;
-    }
-
-    /// <summary>Whether a relocated pointer slot holds <paramref name="address"/> with <paramref name="length"/> in the next word.</summary>
-    public bool HasRelocatedStringHeader(ReadOnlySpan<byte> data, ulong address, int length)
-    {
-        if (!_relocatedSlots.TryGetValue(address, out var slots))
-        {
-            return false;
-        }
-        foreach (ulong slot in slots.Take(MaxReferencesExamined))
-        {
-            if (_elf.TryMapAddress(slot + 8, 8, out long lengthOffset)
-                && BinaryPrimitives.ReadUInt64LittleEndian(data.Slice((int)lengthOffset, 8)) == (ulong)length)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>The virtual address a loaded segment gives the byte at <paramref name="fileOffset"/>.</summary>
@@ -144,21 +111,6 @@ internal sealed class X86CodeIndex
             ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
             Add(_leaOffsets, target, (int)segment.Offset + at);
             indexed++;
-        }
-        return indexed;
-    }
-
-    private int AddRelocations(ReadOnlySpan<byte> table, int indexed)
-    {
-        // Elf64_Rela: r_offset, r_info (type in the low 32 bits), r_addend; for RELATIVE the addend is the address.
-        for (int at = 0; at + 24 <= table.Length && indexed < MaxIndexed; at += 24)
-        {
-            if ((uint)BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 8)..]) == RelocationRelative)
-            {
-                Add(_relocatedSlots, BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 16)..]),
-                    BinaryPrimitives.ReadUInt64LittleEndian(table[at..]));
-                indexed++;
-            }
         }
         return indexed;
     }
