@@ -37,7 +37,7 @@ internal static class Extract
     {
         using OpenedImage opened = GuestImage.Open(image);
         AgentLocation agent = AgentLocator.LocateRequired(opened.FileSystem, image);
-        byte[] bytes = AgentLocator.ReadAgent(opened.FileSystem, agent);
+        byte[] bytes = AgentLocator.ReadAgent(opened, agent);
         return new Result(bytes, opened.BytesRead, opened.ImageLength, opened.Layout, opened.FileSystemType, agent.ResolvedPath);
     }
 

@@ -30,7 +30,7 @@ public static class ImageInspector
         BinaryFacts? facts = null;
         if (agent is not null && readAgent)
         {
-            byte[] bytes = AgentLocator.ReadAgent(image.FileSystem, agent);
+            byte[] bytes = AgentLocator.ReadAgent(image, agent);
             facts = BinaryInspector.Inspect(bytes, $"{displayPath}:{agent.ResolvedPath}", constants);
         }
         return new ImageInspection(displayPath, image.Layout, image.FileSystemType, image.PartitionOffset, agent, osbuilder, facts, image.BytesRead);

@@ -84,6 +84,39 @@ public static class AgentLocator
         Locate(fs) ?? throw new ImageFormatException(sourceName, null,
             $"no kata-agent found: looked at {string.Join(", ", InitPaths)} (agent as init), kata-agent.service in {string.Join(", ", UnitDirectories)}, and {DefaultPath}");
 
+    /// <summary>
+    /// How much more than its partition a compressing file system (EROFS) may plausibly unpack into one file: LZ4 on
+    /// executables stays under 4:1; the margin keeps a damaged size field from asking for far more than that.
+    /// </summary>
+    public const int MaxCompressionRatio = 16;
+
+    /// <summary>
+    /// The agent's bytes from an opened image. Besides the absolute limit, the size must fit what the file system can
+    /// hold: ext4 and XFS store file data as is, so a file larger than its partition would be mostly holes, which a
+    /// damaged size field produces and an agent never does (the readers would serve hundreds of MiB of zeros);
+    /// EROFS may compress, within <see cref="MaxCompressionRatio"/>; an initrd's members are bounded by its
+    /// decompression caps.
+    /// </summary>
+    public static byte[] ReadAgent(OpenedImage image, AgentLocation agent)
+    {
+        long fits = image.FileSystemType switch
+        {
+            "ext4" or "xfs" => image.PartitionLength,
+            "erofs" => image.PartitionLength * MaxCompressionRatio,
+            _ => DefaultMaxAgentBytes,
+        };
+        using (Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath))
+        {
+            if (stream.Length > fits)
+            {
+                throw new ImageFormatException(image.Path, null,
+                    $"agent {agent.ResolvedPath} claims {stream.Length} bytes, more than its {image.PartitionLength}-byte " +
+                    $"{image.FileSystemType} file system can hold (a damaged size field)");
+            }
+        }
+        return ReadAgent(image.FileSystem, agent, Math.Min(fits, DefaultMaxAgentBytes));
+    }
+
     /// <summary>The agent's bytes; refuses a file larger than maxBytes rather than allocating it.</summary>
     public static byte[] ReadAgent(IFileSystem fs, AgentLocation agent, long maxBytes = DefaultMaxAgentBytes)
     {
