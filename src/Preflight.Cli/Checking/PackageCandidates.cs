@@ -53,10 +53,13 @@ public static class PackageCandidates
         string? image = null;
         foreach (string packagePath in packagePaths)
         {
+            // The copies keep the package's file name and the installed path, because the report names a
+            // candidate by where it was read: ".../kata-runtime_3.5.0-1_amd64.deb/usr/bin/containerd-shim-kata-v2".
+            string packageDir = Path.Combine(tempDir, Path.GetFileName(packagePath));
             IPackage package;
             try
             {
-                package = PackageReader.Open(packagePath);
+                package = PackageReader.Open(packagePath, new PackageCapture(packageDir, MaxBytesToCapture));
             }
             catch (Exception e) when (e is PackageFormatException or IOException or UnauthorizedAccessException)
             {
@@ -64,9 +67,6 @@ public static class PackageCandidates
                 continue;
             }
             string label = $"{package.Info.Name} {package.Info.Version} ({Path.GetFileName(packagePath)})";
-            // The copies keep the package's file name and the installed path, because the report names a
-            // candidate by where it was read: ".../kata-runtime_3.5.0-1_amd64.deb/usr/bin/containerd-shim-kata-v2".
-            string packageDir = Path.Combine(tempDir, Path.GetFileName(packagePath));
 
             if (FindRuntime(package) is string runtimeInPackage)
             {
@@ -164,6 +164,20 @@ public static class PackageCandidates
         _ => 3,
     };
 
+    /// <summary>
+    /// What is worth copying out while a .deb's list is read (one decompression instead of two): a runtime at one of
+    /// its fixed paths, and every guest image by name, since which one kata-containers.img links to is known only
+    /// once the whole list is.
+    /// </summary>
+    private static long? MaxBytesToCapture(string path)
+    {
+        if (RuntimePaths.Contains(path))
+        {
+            return MaxRuntimeBytes;
+        }
+        return ImageDirectories.Contains(Path.GetDirectoryName(path)) && IsImageName(Path.GetFileName(path)) ? MaxImageBytes : null;
+    }
+
     /// <summary>Streams one file (links followed inside the package) to packageDir + its path; null when it cannot.</summary>
     private static string? Copy(IPackage package, string pathInPackage, string packageDir, long maxBytes, string label, List<string> notes)
     {
@@ -172,6 +186,16 @@ public static class PackageCandidates
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         try
         {
+            if (package is PackageBase links && package.CapturedCopy(links.Resolve(pathInPackage).Path) is string captured)
+            {
+                // Copied while the list was read; under a link's name it is moved to that name (each file is
+                // checked under one name only), in the same scratch directory, so this is a rename.
+                if (captured != target)
+                {
+                    File.Move(captured, target, overwrite: true);
+                }
+                return target;
+            }
             using (Stream source = package.OpenFile(pathInPackage))
             using (var destination = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None))
             {

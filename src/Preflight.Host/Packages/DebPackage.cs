@@ -15,24 +15,28 @@ public sealed class DebPackage : PackageBase
     /// <summary>More entries than any real package has; stops a hostile archive from growing the list forever.</summary>
     private const int MaxEntries = 1_000_000;
 
-    private DebPackage(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files)
-        : base(sourcePath, info, files)
+    private DebPackage(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files, IReadOnlyDictionary<string, string> captured)
+        : base(sourcePath, info, files, captured)
     {
     }
 
-    /// <summary>Reads the identity and file list of the .deb at <paramref name="path"/>.</summary>
-    public static DebPackage Open(string path)
+    /// <summary>
+    /// Reads the identity and file list of the .deb at <paramref name="path"/>, copying out what
+    /// <paramref name="capture"/> asks for on the way.
+    /// </summary>
+    public static DebPackage Open(string path, PackageCapture? capture = null)
     {
         using FileStream stream = OpenRead(path);
         var layout = DebLayout.Read(stream, path);
         Dictionary<string, string> fields = ReadControlFields(stream, layout, path);
-        List<PackageFile> files = ReadFileList(stream, layout, path);
+        var captured = new Dictionary<string, string>(StringComparer.Ordinal);
+        List<PackageFile> files = ReadFileList(stream, layout, path, capture, captured);
 
         string name = Required(fields, "Package", path);
         string version = Required(fields, "Version", path);
         string architecture = fields.GetValueOrDefault("Architecture") ?? "";
         var info = new PackageInfo(name, version, architecture, PackageFormat.Deb, fields);
-        return new DebPackage(path, info, files);
+        return new DebPackage(path, info, files, captured);
     }
 
     protected override Stream OpenContent(PackageFile file)
@@ -105,7 +109,8 @@ public sealed class DebPackage : PackageBase
         throw new PackageFormatException(path, layout.Control.DataOffset, $"{layout.Control.Name} has no control file");
     }
 
-    private static List<PackageFile> ReadFileList(FileStream stream, DebLayout layout, string path)
+    private static List<PackageFile> ReadFileList(
+        FileStream stream, DebLayout layout, string path, PackageCapture? capture, Dictionary<string, string> captured)
     {
         var files = new List<PackageFile>();
         try
@@ -118,7 +123,14 @@ public sealed class DebPackage : PackageBase
                 {
                     throw new PackageFormatException(path, layout.Data.DataOffset, $"{layout.Data.Name} has more than {MaxEntries} entries");
                 }
-                files.Add(ToPackageFile(entry));
+                PackageFile file = ToPackageFile(entry);
+                files.Add(file);
+                if (capture is not null && file.Kind == PackageFileKind.Regular
+                    && capture.MaxBytesFor(file.Path) is long maxBytes && file.Size <= maxBytes)
+                {
+                    // A later entry for the same path replaces the copy, as it would replace the file when unpacked.
+                    captured[file.Path] = Capture(entry, file, capture.Directory);
+                }
             }
         }
         catch (Exception ex) when (PackageFormatException.IsCorruptData(ex))
@@ -126,6 +138,17 @@ public sealed class DebPackage : PackageBase
             throw new PackageFormatException(path, layout.Data.DataOffset, $"{layout.Data.Name} is corrupt: {ex.Message}", ex);
         }
         return files;
+    }
+
+    /// <summary>Copies one entry's data to directory + its path (normalized, so it cannot leave the directory).</summary>
+    private static string Capture(TarEntry entry, PackageFile file, string directory)
+    {
+        string target = Path.Combine(directory, file.Path.TrimStart('/'));
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        using var destination = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None);
+        // The tar reader bounds the data stream to the entry's length, which the caller checked against the limit.
+        (entry.DataStream ?? Stream.Null).CopyTo(destination, 1 << 20);
+        return target;
     }
 
     private static PackageFile ToPackageFile(TarEntry entry)

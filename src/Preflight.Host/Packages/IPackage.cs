@@ -77,4 +77,10 @@ public interface IPackage
 
     /// <summary>The whole content of a file, refusing (PackageFormatException) files larger than maxBytes.</summary>
     byte[] ReadFile(string path, long maxBytes);
+
+    /// <summary>
+    /// Where the regular file at <paramref name="path"/> (no link following) was copied while the list was read, as
+    /// a <see cref="PackageCapture"/> asked; null when it was not.
+    /// </summary>
+    string? CapturedCopy(string path);
 }

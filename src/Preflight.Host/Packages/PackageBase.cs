@@ -10,12 +10,14 @@ public abstract class PackageBase : IPackage
     public const int MaxLinkHops = 8;
 
     private readonly Dictionary<string, PackageFile> _byPath;
+    private readonly IReadOnlyDictionary<string, string> _captured;
 
-    protected PackageBase(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files)
+    protected PackageBase(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files, IReadOnlyDictionary<string, string>? captured = null)
     {
         SourcePath = sourcePath;
         Info = info;
         Files = files;
+        _captured = captured ?? new Dictionary<string, string>();
         _byPath = new Dictionary<string, PackageFile>(StringComparer.Ordinal);
         foreach (PackageFile file in files)
         {
@@ -31,6 +33,8 @@ public abstract class PackageBase : IPackage
     public IReadOnlyList<PackageFile> Files { get; }
 
     public PackageFile? Find(string path) => _byPath.GetValueOrDefault(PackagePaths.Normalize(path));
+
+    public string? CapturedCopy(string path) => _captured.GetValueOrDefault(PackagePaths.Normalize(path));
 
     /// <summary>The regular file that <paramref name="path"/> names once links are followed.</summary>
     public PackageFile Resolve(string path)

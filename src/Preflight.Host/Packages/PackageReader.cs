@@ -3,7 +3,8 @@ namespace Preflight.Host.Packages;
 /// <summary>Opens a .deb or .rpm, whichever the file's first bytes say it is (the file name is not trusted).</summary>
 public static class PackageReader
 {
-    public static IPackage Open(string path)
+    /// <param name="capture">Files to copy out while a .deb's list is read (see <see cref="PackageCapture"/>).</param>
+    public static IPackage Open(string path, PackageCapture? capture = null)
     {
         Span<byte> magic = stackalloc byte[8];
         int read;
@@ -13,7 +14,7 @@ public static class PackageReader
         }
         if (read >= 8 && magic.SequenceEqual("!<arch>\n"u8))
         {
-            return DebPackage.Open(path);
+            return DebPackage.Open(path, capture);
         }
         if (read >= 4 && magic[0] == 0xED && magic[1] == 0xAB && magic[2] == 0xEE && magic[3] == 0xDB)
         {
