@@ -13,7 +13,13 @@ public static class GuestImage
 {
     public const string NotAGuestImage = "not a Kata guest image: no partition table, filesystem or initrd recognised";
 
-    public static OpenedImage Open(string path) => Open(path, InitrdLimits.Default);
+    /// <summary>
+    /// Opens the image; an initrd keeps the usual agent paths' content in memory while it is scanned, since the agent
+    /// is what the caller reads next (a second decompression of the archive otherwise).
+    /// </summary>
+    public static OpenedImage Open(string path) => Open(path, AgentFriendlyLimits);
+
+    private static InitrdLimits AgentFriendlyLimits { get; } = InitrdLimits.Default with { KeepInMemory = Agent.AgentLocator.LikelyAgentPaths };
 
     public static OpenedImage Open(string path, InitrdLimits initrdLimits)
     {

@@ -21,6 +21,9 @@ public static class AgentLocator
     private const long MaxUnitBytes = 64 * 1024;
     private static readonly string[] InitPaths = ["/sbin/init", "/init"];
 
+    /// <summary>Where the agent usually is: the default path, and init when the agent is init (AGENT_INIT=yes).</summary>
+    public static IReadOnlySet<string> LikelyAgentPaths { get; } = new HashSet<string>([DefaultPath, .. InitPaths], StringComparer.Ordinal);
+
     // systemd's precedence: /etc overrides the vendor directories.
     private static readonly string[] UnitDirectories = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
     private static readonly string[] CommandSearchPath = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"];

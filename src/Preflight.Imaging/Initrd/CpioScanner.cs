@@ -120,6 +120,8 @@ internal sealed class CpioScanner
             node.LinkTarget = Encoding.UTF8.GetString(target, 0, nul >= 0 ? nul : target.Length);
             return;
         }
+        // Marked on the shared node, so a hard link's data is kept whichever of its names carries it.
+        node.KeepInMemory |= _limits.KeepInMemory.Contains(RootedPath(name));
         // A hard-linked file's data comes with one of its names (GNU cpio: the last); the empty ones do not erase it.
         if (size == 0 && h.NLink > 1 && node.Content is not null)
         {
@@ -137,12 +139,24 @@ internal sealed class CpioScanner
             _retained += size;
             node.Content = new InMemoryContent(data);
         }
+        else if (size <= _limits.MaxKeptBytes && node.KeepInMemory)
+        {
+            // Not counted against MaxRetainedBytes: the set is a handful of paths, each bounded by MaxKeptBytes, and
+            // a 60 MiB agent must not push the small files after it (its systemd unit) out to a second decompression.
+            var data = new byte[size];
+            ReadExactly(reader, data, name);
+            node.Content = new InMemoryContent(data);
+        }
         else
         {
             node.Content = new SegmentContent(segment, dataAt, size);
             Skip(reader, size, name);
         }
     }
+
+    /// <summary>"./usr/bin/x" or "usr/bin/x" as "/usr/bin/x" (only to match KeepInMemory; ".." never appears there).</summary>
+    private static string RootedPath(string name) =>
+        "/" + string.Join('/', name.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != "."));
 
     /// <summary>newc pads the header+name and the data each to a multiple of 4 bytes from the archive's start.</summary>
     private static void SkipPadding(ForwardReader reader, long archiveStart, long headerAt)

@@ -17,4 +17,13 @@ public sealed record InitrdLimits(
     long MaxRetainedBytes = 64L * 1024 * 1024)
 {
     public static InitrdLimits Default { get; } = new();
+
+    /// <summary>
+    /// Paths ("/usr/bin/kata-agent") whose content is kept in memory during the scan whatever their size, up to
+    /// <see cref="MaxKeptBytes"/> each: a file the caller will surely open would otherwise cost a second
+    /// decompression of the whole archive up to it.
+    /// </summary>
+    public IReadOnlySet<string> KeepInMemory { get; init; } = new HashSet<string>();
+
+    public long MaxKeptBytes { get; init; } = 512L * 1024 * 1024;
 }

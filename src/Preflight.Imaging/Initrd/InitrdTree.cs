@@ -127,6 +127,9 @@ internal sealed class TreeNode
 
     public CpioContent? Content { get; set; }
 
+    /// <summary>One of this file's names is in InitrdLimits.KeepInMemory (a hard link's data may come under another).</summary>
+    public bool KeepInMemory { get; set; }
+
     public string? LinkTarget { get; set; }
 
     public IEnumerable<(string Name, TreeNode Node)> Children =>
