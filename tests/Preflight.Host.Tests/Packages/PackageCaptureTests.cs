@@ -13,15 +13,8 @@ public sealed class PackageCaptureTests : IDisposable
     private const string Image = "/usr/share/kata-containers/kata-containers-3.2.0.img";
     private readonly string _directory = Directory.CreateTempSubdirectory("kata-preflight-capture-").FullName;
 
-    public static TheoryData<string> Debs => new()
-    {
-        "kata-containers_3.2.0-1_amd64.gz.deb",
-        "kata-containers_3.2.0-1_amd64.xz.deb",
-        "kata-containers_3.2.0-1_amd64.zst.deb",
-    };
-
     [Theory]
-    [MemberData(nameof(Debs))]
+    [MemberData(nameof(DebPackageTests.Debs), MemberType = typeof(DebPackageTests))]
     public void Wanted_regular_files_are_copied_during_the_listing_with_their_real_content(string name)
     {
         var wanted = new Dictionary<string, long> { [Shim] = 1 << 30, [Image] = 1 << 30 };
