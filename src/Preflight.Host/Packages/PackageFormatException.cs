@@ -25,7 +25,8 @@ public sealed class PackageFormatException : Exception
 
     /// <summary>
     /// True for the exceptions that decompressors and System.Formats.Tar throw on corrupt data; they are turned
-    /// into a <see cref="PackageFormatException"/> so callers catch one type.
+    /// into a <see cref="PackageFormatException"/> so callers catch one type. The liblzma-backed xz decoder
+    /// (Preflight.Imaging.Compression) reports every failure as InvalidDataException naming the liblzma status.
     /// </summary>
     internal static bool IsCorruptData(Exception ex) =>
         ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using SharpCompress.Compressors.BZip2;
-using SharpCompress.Compressors.Xz;
+using Preflight.Imaging.Compression;
 
 namespace Preflight.Host.Packages;
 
@@ -37,7 +37,8 @@ internal static class PayloadCompression
         {
             None => raw,
             Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: false),
-            Xz => new XZStream(raw),
+            // The system's liblzma when it loads (much faster on a big data.tar.xz), else the managed decoder.
+            Xz => XzDecompression.Open(raw, leaveOpen: false),
             Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: false),
             Bzip2 => BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true),
             _ => throw new PackageFormatException(file, null, $"unsupported compression '{compression}'"),

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using K4os.Compression.LZ4.Streams;
-using SharpCompress.Compressors.Xz;
+using Preflight.Imaging.Compression;
 
 namespace Preflight.Imaging.Initrd;
 
@@ -66,7 +66,8 @@ internal static class InitrdCompressionFormat
         // GZipStream reads concatenated gzip members one after another, as the kernel does.
         InitrdCompression.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
         InitrdCompression.Zstd => new ZstdSharp.DecompressionStream(compressed, leaveOpen: true),
-        InitrdCompression.Xz => new XZStream(compressed),
+        // The system's liblzma when it loads, else the managed decoder; either decodes the first .xz stream only.
+        InitrdCompression.Xz => XzDecompression.Open(compressed, leaveOpen: true),
         InitrdCompression.Lz4Legacy => new Lz4LegacyStream(compressed),
         InitrdCompression.Lz4Frame => LZ4Stream.Decode(compressed, 0, leaveOpen: true),
         _ => compressed,
