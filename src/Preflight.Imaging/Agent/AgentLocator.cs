@@ -108,22 +108,25 @@ public static class AgentLocator
             "erofs" => image.PartitionLength * MaxCompressionRatio,
             _ => DefaultMaxAgentBytes,
         };
-        using (Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath))
+        using Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath);
+        if (stream.Length > fits)
         {
-            if (stream.Length > fits)
-            {
-                throw new ImageFormatException(image.Path, null,
-                    $"agent {agent.ResolvedPath} claims {stream.Length} bytes, more than its {image.PartitionLength}-byte " +
-                    $"{image.FileSystemType} file system can hold (a damaged size field)");
-            }
+            throw new ImageFormatException(image.Path, null,
+                $"agent {agent.ResolvedPath} claims {stream.Length} bytes, more than its {image.PartitionLength}-byte " +
+                $"{image.FileSystemType} file system can hold (a damaged size field)");
         }
-        return ReadAgent(image.FileSystem, agent, Math.Min(fits, DefaultMaxAgentBytes));
+        return ReadAll(stream, image.FileSystem, agent, DefaultMaxAgentBytes);
     }
 
     /// <summary>The agent's bytes; refuses a file larger than maxBytes rather than allocating it.</summary>
     public static byte[] ReadAgent(IFileSystem fs, AgentLocation agent, long maxBytes = DefaultMaxAgentBytes)
     {
         using Stream stream = fs.OpenFile(agent.ResolvedPath);
+        return ReadAll(stream, fs, agent, maxBytes);
+    }
+
+    private static byte[] ReadAll(Stream stream, IFileSystem fs, AgentLocation agent, long maxBytes)
+    {
         if (stream.Length > maxBytes)
         {
             throw new ImageFormatException(SourceOf(fs), null,
