@@ -35,7 +35,8 @@ public static class BinaryInspector
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
         // every string-evidence reader.
         var code = X86CodeIndex.Build(data, elf);
-        var headers = StringHeaderIndex.Build(data, elf);
+        // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
+        var headers = constants is not null || go is null ? StringHeaderIndex.Build(data, elf) : null;
         var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code));
         var libraries = TransportDetector.Libraries(data, go);
         var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, headers, code, constants);
