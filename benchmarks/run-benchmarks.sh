@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # One benchmark run on this machine; writes benchmarks/RESULTS.md. Raw outputs go to artifacts/bench/run
-# (gitignored). Needs: dotnet, mkfs.ext4, debugfs, openssl, hyperfine (apt-get install hyperfine), python3.
+# (gitignored). Needs: dotnet, mkfs.ext4, debugfs, openssl, hyperfine (apt-get install hyperfine), python3,
+# sfdisk, gzip, cpio, dpkg-deb, and the fixtures (testdata/make-fixtures.sh).
 #   1. image reading vs image size: bytes read and time of open + locate + read the agent (harness --extract,
 #      process start included) next to `debugfs -R "dump ..."` on the same image, interleaved; BenchmarkDotNet
 #      in-process time
 #   2. descriptor scan throughput (BinaryInspector.Inspect, DescriptorScanner.Scan) next to `cat FILE` throughput
 #   3. `kata-preflight --version` wall time of the published CLI (NativeAOT, else self-contained single file)
+#   4. whole commands of that CLI next to the standard tools doing only the unpacking part of the same job:
+#      `check --root testdata/demo-host` (two pairs) vs debugfs + gzip|cpio extracting the two agents, and
+#      `hook apt` on a runtime + image transaction vs `dpkg-deb -x` of the same two .debs
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -106,6 +110,40 @@ hyperfine -N --warmup 5 --runs 30 --export-json "$run/cat.json" \
 # --- 3. startup --------------------------------------------------------------------------------------------------
 "$cli" --version > "$run/cli-version.txt"
 hyperfine -N --warmup 3 --runs 20 --export-json "$run/version.json" -n "kata-preflight --version" "$cli --version"
+
+# --- 4. whole commands ---------------------------------------------------------------------------------------------
+share=$repo/testdata/demo-host/opt/kata/share/kata-containers
+qemu_image=$share/kata-containers-2.2.0.img
+initrd=$share/kata-containers-initrd-2.0.0.img
+rootfs_offset=$(( $(sfdisk -J "$qemu_image" | python3 -c 'import json, sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][0]["start"])') * 512 ))
+extract_both="debugfs -R 'dump /usr/bin/kata-agent /dev/null' '$qemu_image?offset=$rootfs_offset' 2>/dev/null; gzip -dc '$initrd' | cpio -i --quiet --to-stdout usr/bin/kata-agent > /dev/null"
+# check exits 1 on the demo host (its clh initrd blocks): -i keeps hyperfine from treating that as a failure.
+hyperfine -i --warmup 3 --runs 20 --export-json "$run/check.json" \
+  -n "kata-preflight check --root demo-host" "$cli check --root $repo/testdata/demo-host --quiet" \
+  -n "debugfs + gzip|cpio extract both agents" "$extract_both"
+
+hook_debs=$repo/testdata/generated/packages/hook
+[[ -f $hook_debs/kata-runtime_3.5.0-1_amd64.deb ]] || bash testdata/make-fixtures.sh
+runtime_deb=$hook_debs/kata-runtime_3.5.0-1_amd64.deb
+image_deb=$hook_debs/kata-containers-image_3.2.0-1_amd64.deb
+# APT's captured version-3 hook input, its kata-runtime .deb replaced and an image .deb added (as the tests do).
+python3 - "$repo/testdata/packages/apt-hook-v3.txt" "$runtime_deb" "$image_deb" > "$run/hook-input.txt" <<'PY'
+import sys
+capture, runtime, image = sys.argv[1:]
+lines = open(capture).read().split("\n")
+lines = [l.replace("/tmp/kata-apt-capture.ocpHsi/repo/./kata-runtime_3.2.0-1_all.deb", runtime) for l in lines]
+at = next(i for i, l in enumerate(lines) if l.endswith("**CONFIGURE**"))
+lines.insert(at, f"kata-containers-image 3.1.0-1 amd64 none < 3.2.0-1 amd64 none {image}")
+lines.append("kata-containers-image 3.1.0-1 amd64 none < 3.2.0-1 amd64 none **CONFIGURE**")
+print("\n".join(lines), end="")
+PY
+empty_host=$bench/empty-host; mkdir -p "$empty_host"
+unpacked=$bench/unpacked
+"$cli" hook apt --root "$empty_host" < "$run/hook-input.txt" 2> "$run/hook-stderr.txt"
+hyperfine --warmup 3 --runs 20 --export-json "$run/hook.json" --prepare "rm -rf $unpacked" \
+  -n "kata-preflight hook apt (runtime + image .deb)" "$cli hook apt --root $empty_host < $run/hook-input.txt 2> /dev/null" \
+  -n "dpkg-deb -x of the same two .debs" "dpkg-deb -x $runtime_deb $unpacked && dpkg-deb -x $image_deb $unpacked"
+stat -c %s "$runtime_deb" "$image_deb" > "$run/hook-deb-bytes.txt"
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$run/machine.txt"
 python3 benchmarks/report.py "$run" > benchmarks/RESULTS.md
