@@ -1,3 +1,5 @@
+using Preflight.Imaging;
+
 namespace Preflight.Host.Packages;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Preflight.Host.Packages;
 /// that ends early or is corrupt as a <see cref="PackageFormatException"/>, and disposes the whole reading stack
 /// (archive reader, decompressor, file) when it is disposed.
 /// </summary>
-internal sealed class PackageEntryStream : Stream
+internal sealed class PackageEntryStream : ForwardOnlyStream
 {
     private readonly Stream _inner;
     private readonly long _length;
@@ -23,12 +25,6 @@ internal sealed class PackageEntryStream : Stream
         _owned = owned;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _length;
 
     public override long Position
@@ -36,8 +32,6 @@ internal sealed class PackageEntryStream : Stream
         get => _position;
         set => throw new NotSupportedException("package payload streams are forward-only");
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -66,16 +60,6 @@ internal sealed class PackageEntryStream : Stream
         _position += read;
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("package payload streams are forward-only");
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -8,7 +8,7 @@ namespace Preflight.Imaging.Compression;
 /// its own. Create it through <see cref="XzDecompression"/>, which falls back to the managed decoder when
 /// liblzma.so.5 is not available.
 /// </summary>
-internal sealed unsafe class NativeXzStream : Stream
+internal sealed unsafe class NativeXzStream : ForwardOnlyStream
 {
     /// <summary>
     /// lzma_stream_decoder flags: none. Without LZMA_CONCATENATED the decoder stops after the first .xz stream and
@@ -39,24 +39,6 @@ internal sealed unsafe class NativeXzStream : Stream
     }
 
     public override bool CanRead => !_decoder.IsClosed;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -126,22 +108,6 @@ internal sealed unsafe class NativeXzStream : Stream
             }
         }
     }
-
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

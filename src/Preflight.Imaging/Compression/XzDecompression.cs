@@ -56,35 +56,11 @@ public static class XzDecompression
     }
 
     /// <summary>The managed decoder plus the compressed stream it reads, disposed together (leaveOpen: false).</summary>
-    private sealed class OwningStream(Stream decoded, Stream compressed) : Stream
+    private sealed class OwningStream(Stream decoded, Stream compressed) : ForwardOnlyStream
     {
         public override bool CanRead => decoded.CanRead;
 
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => decoded.Read(buffer, offset, count);
-
         public override int Read(Span<byte> buffer) => decoded.Read(buffer);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -8,7 +8,7 @@ namespace Preflight.Imaging.Initrd;
 /// 0x184C2102, then blocks of le32 compressed size + LZ4 block data, each expanding to at most 8 MiB. A repeated
 /// magic starts another concatenated stream; a zero size or the end of input ends it.
 /// </summary>
-internal sealed class Lz4LegacyStream : Stream
+internal sealed class Lz4LegacyStream : ForwardOnlyStream
 {
     private const uint Magic = 0x184C2102;
     private const int MaxBlockOutput = 8 * 1024 * 1024;
@@ -28,22 +28,6 @@ internal sealed class Lz4LegacyStream : Stream
     {
         _input = input;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -126,14 +110,4 @@ internal sealed class Lz4LegacyStream : Stream
         }
         return true;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
