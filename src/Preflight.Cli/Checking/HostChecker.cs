@@ -9,12 +9,14 @@ using Preflight.Protocol;
 namespace Preflight.Cli.Checking;
 
 /// <summary>What `check` was asked to look at. Image and Runtime are candidate files on this machine (not under Root).</summary>
+/// <param name="CandidatesFrom">Where Image and Runtime came from, for the report ("--image/--runtime", a package).</param>
 public sealed record CheckRequest(
     HostRoot Root,
     IReadOnlyList<string> Configs,
     string? Image,
     string? Runtime,
-    PreflightPolicy Policy);
+    PreflightPolicy Policy,
+    string CandidatesFrom = "--image/--runtime");
 
 /// <summary>A file as the report names it (a host path, or the candidate's own path) and where to read it here.</summary>
 public sealed record LocatedFile(string Display, string? Real)
@@ -55,7 +57,7 @@ public sealed class HostChecker
             if (request.Image is not null && request.Runtime is not null)
             {
                 // A candidate pair checked before anything is installed: no configuration needed.
-                targets.Add(CheckPair(request, "(command line)", "--image/--runtime", null,
+                targets.Add(CheckPair(request, "(no Kata configuration on this host)", request.CandidatesFrom, null,
                     LocatedFile.Candidate(request.Image), LocatedFile.Candidate(request.Runtime)));
                 return Finish(root, targets, request.Policy);
             }

@@ -70,7 +70,8 @@ public static class CheckCommand
                     }
                 }
             }
-            var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen);
+            var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen,
+                packageFiles.Length > 0 ? "--package " + string.Join(", ", packageFiles.Select(Path.GetFileName)) : "--image/--runtime");
 
             CheckReport report = new HostChecker(loggers).Run(request);
             WriteReport(io, report, parse.GetValue(format)!, isQuiet, isVerbose);

@@ -97,7 +97,7 @@ public static class HookCommand
         CheckReport report;
         try
         {
-            report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy));
+            report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy, "the packages of this APT transaction"));
         }
         catch (NothingToInspectException e)
         {

@@ -39,6 +39,8 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         Assert.Equal("", stdout); // APT shows a hook's stderr; stdout stays clean
         Assert.Contains("runtime: /usr/bin/containerd-shim-kata-v2 from kata-runtime 3.5.0-1", stderr);
         Assert.Contains("guest image: /usr/share/kata-containers/kata-containers.img from kata-containers-image 3.2.0-1", stderr);
+        // Nothing installed to pair with: the report says the pair is the transaction's own.
+        Assert.Contains("(no Kata configuration on this host)  (the packages of this APT transaction)", stderr);
         Assert.DoesNotContain("BLOCK", stderr);
     }
 
