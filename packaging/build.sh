@@ -7,7 +7,8 @@
 # and a native linker is present, otherwise a self-contained single-file executable (KATA_PREFLIGHT_NO_AOT=1
 # forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash completion,
 # /etc/kata-preflight/policy.toml (conffile), /etc/apt/apt.conf.d/70kata-preflight (deb only, conffile) and the
-# hook snippets for Kata's packages under /usr/share/kata-preflight/hooks; (3) builds
+# hook snippets for Kata's packages under /usr/share/kata-preflight/hooks, the JSON report's schema under
+# /usr/share/kata-preflight; (3) builds
 #   OUTDIR/kata-preflight_<version>_amd64.deb   with dpkg-deb
 #   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec)
 # and prints what each package holds.
@@ -67,6 +68,7 @@ install -D -m 0644 "$here/completion/kata-preflight.bash" "$stage/usr/share/bash
 install -D -m 0644 "$here/policy.toml" "$stage/etc/kata-preflight/policy.toml"
 install -D -m 0644 "$here/hooks/kata-preflight-postinst.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet"
 install -D -m 0644 "$here/hooks/kata-preflight-posttrans.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet"
+install -D -m 0644 "$here/check-report.schema.json" "$stage/usr/share/kata-preflight/check-report.schema.json"
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # ---- 3a. .deb ----

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NJsonSchema;
 using Xunit.Abstractions;
 
 namespace Preflight.Cli.Tests.Installed;
@@ -11,7 +12,7 @@ namespace Preflight.Cli.Tests.Installed;
 public sealed class DaemonSetManifestTests(ITestOutputHelper output)
 {
     [Fact]
-    public void The_manifests_check_command_runs_and_prints_one_JSON_report()
+    public async Task The_manifests_check_command_runs_and_prints_one_JSON_report()
     {
         string manifest = File.ReadAllText(Path.Combine(TestData.Root, "packaging/kubernetes/kata-preflight-daemonset.yaml"));
         string line = manifest.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("/usr/bin/kata-preflight check ", StringComparison.Ordinal));
@@ -27,6 +28,9 @@ public sealed class DaemonSetManifestTests(ITestOutputHelper output)
         Assert.Equal(ExitCodes.Block, result.ExitCode);
         using var report = JsonDocument.Parse(result.Out);
         Assert.Equal("block", report.RootElement.GetProperty("verdict").GetString());
+        // ...valid against the schema the package installs beside it.
+        JsonSchema schema = await JsonSchema.FromFileAsync(Path.Combine(Installed.Chroot, "usr/share/kata-preflight/check-report.schema.json"));
+        Assert.Empty(schema.Validate(result.Out));
         Assert.Contains("test \\\"$(cat /run/kata-preflight/last-exit)\\\" != 1", manifest);
     }
 }

@@ -23,6 +23,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         "/etc/apt/apt.conf.d/70kata-preflight",
         "/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet",
         "/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet",
+        "/usr/share/kata-preflight/check-report.schema.json",
     ];
 
     [Fact]
