@@ -30,9 +30,6 @@ internal static class RustStrConstants
     private const int MaxNameLength = 64;
 
     /// <summary>The version facts the headers support, or null when the evidence is missing or ambiguous.</summary>
-    public static VersionFacts? ReadVersion(ElfFile elf, ReadOnlySpan<byte> data) =>
-        ReadVersion(StringHeaderIndex.Build(data, elf), data);
-
     public static VersionFacts? ReadVersion(StringHeaderIndex index, ReadOnlySpan<byte> data)
     {
         var headers = VersionLikeHeaders(index, data);
@@ -91,10 +88,7 @@ internal static class RustStrConstants
     /// Every string header whose target bytes look like a version or a version with a suffix (a digit first, then
     /// only [0-9A-Za-z.+-]), with the address of the header's first word.
     /// </summary>
-    internal static List<(ulong Slot, string Value)> VersionLikeHeaders(ElfFile elf, ReadOnlySpan<byte> data) =>
-        VersionLikeHeaders(StringHeaderIndex.Build(data, elf), data);
-
-    private static List<(ulong Slot, string Value)> VersionLikeHeaders(StringHeaderIndex index, ReadOnlySpan<byte> data)
+    internal static List<(ulong Slot, string Value)> VersionLikeHeaders(StringHeaderIndex index, ReadOnlySpan<byte> data)
     {
         var found = new List<(ulong, string)>();
         foreach (StringHeader header in index.Headers)

@@ -13,9 +13,6 @@ namespace Preflight.Binaries;
 /// </summary>
 public static class VersionExtractor
 {
-    public static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf = null, ReadOnlySpan<byte> data = default) =>
-        Extract(go, elf, data, null);
-
     internal static VersionFacts? Extract(GoBuildInfo? go, ElfFile? elf, ReadOnlySpan<byte> data, StringHeaderIndex? headers)
     {
         if (go is null)

@@ -108,7 +108,7 @@ public class RustVersionConstantTests
         // them in big-endian s390x, arm64 and ppc64le binaries too, not only through x86_64 RELA relocations.
         byte[] bytes = File.ReadAllBytes(TestData.Generated("binaries", file));
         var elf = ElfFile.Parse(bytes, file);
-        Assert.Contains(RustStrConstants.VersionLikeHeaders(elf, bytes), h => h.Value == value);
+        Assert.Contains(Headers(elf, bytes), h => h.Value == value);
     }
 
     [Fact]
@@ -116,9 +116,9 @@ public class RustVersionConstantTests
     {
         // Drop AGENT_VERSION's header (length word zeroed): "3.2.0-<sha>" alone could be any string, so no pair.
         var (bytes, elf) = Load("agent-rust-3.2.0-amd64");
-        var version = RustStrConstants.VersionLikeHeaders(elf, bytes).Single(h => h.Value == "3.2.0");
+        var version = Headers(elf, bytes).Single(h => h.Value == "3.2.0");
         WriteLengthOf(elf, bytes, version.Slot, 0);
-        Assert.Null(RustStrConstants.ReadVersion(elf, bytes));
+        Assert.Null(ReadVersion(elf, bytes));
     }
 
     [Fact]
@@ -127,36 +127,43 @@ public class RustVersionConstantTests
         // Point the API version's header (the one between the version's and the commit version's) at the commit
         // version's bytes, one byte short: "3.2.0-<39 hex digits>" is a second, different (version, commit) pair.
         var (bytes, elf) = Load("agent-rust-3.2.0-amd64");
-        var headers = RustStrConstants.VersionLikeHeaders(elf, bytes);
+        var headers = Headers(elf, bytes);
         var commit = headers.Single(h => h.Value.StartsWith("3.2.0-", StringComparison.Ordinal));
         ulong api = commit.Slot - 16;
         Assert.Equal("0.0.1", headers.Single(h => h.Slot == api).Value);
-        Assert.NotNull(RustStrConstants.ReadVersion(elf, bytes));
+        Assert.NotNull(ReadVersion(elf, bytes));
         CopyHeader(elf, bytes, from: commit.Slot, to: api, length: commit.Value.Length - 1);
-        Assert.Null(RustStrConstants.ReadVersion(elf, bytes));
+        Assert.Null(ReadVersion(elf, bytes));
     }
 
     [Fact]
     public void DamagedHeadersAndShortDataStayBounded()
     {
         var (bytes, elf) = Load("agent-rust-3.2.0-amd64");
-        var expected = RustStrConstants.ReadVersion(elf, bytes);
+        var expected = ReadVersion(elf, bytes);
         Assert.NotNull(expected);
         // The ELF headers describe the whole file; the data handed in may be shorter. Every read is checked against
         // the data, so the answer is either the full one (headers and targets still inside) or null.
         foreach (int length in new[] { 0, 64, 4096, bytes.Length / 4, bytes.Length / 2, bytes.Length - 1 })
         {
-            var read = RustStrConstants.ReadVersion(elf, bytes.AsSpan(0, length));
+            var read = ReadVersion(elf, bytes.AsSpan(0, length));
             Assert.True(read is null || read == expected, $"{length} bytes: {read}");
         }
         // Headers pointing far outside the file, or with huge lengths, are skipped.
-        var headers = RustStrConstants.VersionLikeHeaders(elf, bytes);
+        var headers = Headers(elf, bytes);
         foreach (var (slot, _) in headers)
         {
             WriteLengthOf(elf, bytes, slot, ulong.MaxValue);
         }
-        Assert.Null(RustStrConstants.ReadVersion(elf, bytes));
+        Assert.Null(ReadVersion(elf, bytes));
     }
+
+    /// <summary>The reader as BinaryInspector drives it: over one string-header index of the (possibly cut) data.</summary>
+    private static VersionFacts? ReadVersion(ElfFile elf, ReadOnlySpan<byte> data) =>
+        RustStrConstants.ReadVersion(StringHeaderIndex.Build(data, elf), data);
+
+    private static List<(ulong Slot, string Value)> Headers(ElfFile elf, ReadOnlySpan<byte> data) =>
+        RustStrConstants.VersionLikeHeaders(StringHeaderIndex.Build(data, elf), data);
 
     private static (byte[] Bytes, ElfFile Elf) Load(string file)
     {

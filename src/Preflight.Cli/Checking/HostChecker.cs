@@ -178,13 +178,23 @@ public sealed class HostChecker
 
     private sealed record InspectedRuntime(Side? Side, IReadOnlyList<Finding> Problems);
 
-    private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options)
+    /// <summary>One inspection per file (by its host path), however many configurations name it.</summary>
+    private static T Cached<T>(Dictionary<string, T> cache, string key, Func<T> inspect)
+    {
+        if (!cache.TryGetValue(key, out T? value))
+        {
+            value = inspect();
+            cache[key] = value;
+        }
+        return value;
+    }
+
+    private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options) =>
+        Cached(_agentCache, file.Display, () => InspectAgentUncached(file, options));
+
+    private InspectedAgent InspectAgentUncached(LocatedFile file, CompatibilityOptions options)
     {
         string imageHostPath = file.Display;
-        if (_agentCache.TryGetValue(imageHostPath, out InspectedAgent? cached))
-        {
-            return cached;
-        }
         InspectedAgent result;
         if (file.Real is not string real || !File.Exists(real))
         {
@@ -210,17 +220,15 @@ public sealed class HostChecker
                 result = new InspectedAgent(null, null, [CheckRules.Make(CheckRules.ImageUnreadable, imageHostPath, e.Message)]);
             }
         }
-        _agentCache[imageHostPath] = result;
         return result;
     }
 
-    private InspectedRuntime InspectRuntime(LocatedFile file, CompatibilityOptions options)
+    private InspectedRuntime InspectRuntime(LocatedFile file, CompatibilityOptions options) =>
+        Cached(_runtimeCache, file.Display, () => InspectRuntimeUncached(file, options));
+
+    private InspectedRuntime InspectRuntimeUncached(LocatedFile file, CompatibilityOptions options)
     {
         string runtimeHostPath = file.Display;
-        if (_runtimeCache.TryGetValue(runtimeHostPath, out InspectedRuntime? cached))
-        {
-            return cached;
-        }
         InspectedRuntime result;
         if (file.Real is not string real || !File.Exists(real))
         {
@@ -239,7 +247,6 @@ public sealed class HostChecker
                 result = new InspectedRuntime(null, [CheckRules.Make(CheckRules.RuntimeUnreadable, runtimeHostPath, e.Message)]);
             }
         }
-        _runtimeCache[runtimeHostPath] = result;
         return result;
     }
 }

@@ -138,13 +138,9 @@ public static class PackageCandidates
     /// <summary>The regular file a name leads to inside the package; the name itself when the link dangles.</summary>
     private static string ResolvedPath(IPackage package, string path)
     {
-        if (package is not PackageBase links)
-        {
-            return path;
-        }
         try
         {
-            return links.Resolve(path).Path;
+            return package.Resolve(path).Path;
         }
         catch (Exception e) when (e is FileNotFoundException or PackageFormatException)
         {
@@ -186,7 +182,7 @@ public static class PackageCandidates
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         try
         {
-            if (package is PackageBase links && package.CapturedCopy(links.Resolve(pathInPackage).Path) is string captured)
+            if (package.CapturedCopy(package.Resolve(pathInPackage).Path) is string captured)
             {
                 // Copied while the list was read; under a link's name it is moved to that name (each file is
                 // checked under one name only), in the same scratch directory, so this is a rename.

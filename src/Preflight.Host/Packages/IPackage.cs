@@ -69,6 +69,12 @@ public interface IPackage
     PackageFile? Find(string path);
 
     /// <summary>
+    /// The regular file <paramref name="path"/> names once symlinks and hard links inside the package are followed.
+    /// Throws <see cref="FileNotFoundException"/> when the path (or a link's target) is not in the package.
+    /// </summary>
+    PackageFile Resolve(string path);
+
+    /// <summary>
     /// Streams the content of the regular file at <paramref name="path"/>, following symlinks and hard links inside
     /// the package (a few hops at most). The stream is forward-only (the payload is compressed); dispose it.
     /// Throws <see cref="FileNotFoundException"/> when the path (or a link's target) is not in the package.

@@ -121,7 +121,7 @@ internal sealed class CpioScanner
             return;
         }
         // Marked on the shared node, so a hard link's data is kept whichever of its names carries it.
-        node.KeepInMemory |= _limits.KeepInMemory.Contains(RootedPath(name));
+        node.KeepInMemory |= _limits.KeepInMemory.Contains("/" + string.Join('/', InitrdTree.SplitName(name)));
         // A hard-linked file's data comes with one of its names (GNU cpio: the last); the empty ones do not erase it.
         if (size == 0 && h.NLink > 1 && node.Content is not null)
         {
@@ -153,10 +153,6 @@ internal sealed class CpioScanner
             Skip(reader, size, name);
         }
     }
-
-    /// <summary>"./usr/bin/x" or "usr/bin/x" as "/usr/bin/x" (only to match KeepInMemory; ".." never appears there).</summary>
-    private static string RootedPath(string name) =>
-        "/" + string.Join('/', name.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != "."));
 
     /// <summary>newc pads the header+name and the data each to a multiple of 4 bytes from the archive's start.</summary>
     private static void SkipPadding(ForwardReader reader, long archiveStart, long headerAt)

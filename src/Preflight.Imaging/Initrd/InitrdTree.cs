@@ -81,7 +81,7 @@ internal sealed class InitrdTree
     }
 
     /// <summary>Entry names are relative to the rootfs ("./usr/bin", "usr/bin" or "/usr/bin"); ".." stops at the root.</summary>
-    private static List<string> SplitName(string name)
+    public static List<string> SplitName(string name)
     {
         var parts = new List<string>();
         foreach (string part in name.Split('/', StringSplitOptions.RemoveEmptyEntries))

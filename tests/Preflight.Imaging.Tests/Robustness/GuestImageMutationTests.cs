@@ -125,7 +125,7 @@ public sealed class GuestImageMutationTests(ITestOutputHelper output)
             OsBuilderMetadata.Read(image.FileSystem);
             if (agent is not null)
             {
-                AgentLocator.ReadAgent(image.FileSystem, agent);
+                AgentLocator.ReadAgent(image, agent);
             }
         }
         catch (ImageFormatException e) when (!e.Message.Contains(path, StringComparison.Ordinal))

@@ -286,14 +286,7 @@ func rustService(set *descriptorpb.FileDescriptorSet) {
 	b.WriteString("fn not_implemented<M>(path: &str) -> ::ttrpc::Result<M> {\n")
 	b.WriteString("    Err(::ttrpc::Error::RpcStatus(::ttrpc::get_status(::ttrpc::Code::NOT_FOUND, format!(\"{} is not supported\", path))))\n}\n")
 
-	byService := map[string][]method{}
-	var order []string
-	for _, m := range methods(set) {
-		if _, ok := byService[m.Service]; !ok {
-			order = append(order, m.Service)
-		}
-		byService[m.Service] = append(byService[m.Service], m)
-	}
+	order, byService := methodsByService(set)
 	for _, svc := range order {
 		short := svc[strings.LastIndex(svc, ".")+1:]
 		fmt.Fprintf(&b, "\npub trait %s {\n", short)
@@ -321,6 +314,19 @@ func rustService(set *descriptorpb.FileDescriptorSet) {
 	os.Stdout.WriteString(b.String())
 }
 
+// methodsByService groups the set's methods by service, services in first-seen order.
+func methodsByService(set *descriptorpb.FileDescriptorSet) ([]string, map[string][]method) {
+	byService := map[string][]method{}
+	var order []string
+	for _, m := range methods(set) {
+		if _, ok := byService[m.Service]; !ok {
+			order = append(order, m.Service)
+		}
+		byService[m.Service] = append(byService[m.Service], m)
+	}
+	return order, byService
+}
+
 // ---- Rust: ttrpc-rust 0.5 sync clients, the runtime-rs side of the same services ----
 
 // rustClient writes one client struct per service (a method per RPC that sends the request as
@@ -338,14 +344,7 @@ func rustClient(set *descriptorpb.FileDescriptorSet) {
 	b.WriteString("    let res = client.request(creq)?;\n")
 	b.WriteString("    R::parse_from_bytes(&res.payload).map_err(|e| ::ttrpc::Error::Others(e.to_string()))\n}\n")
 
-	byService := map[string][]method{}
-	var order []string
-	for _, m := range methods(set) {
-		if _, ok := byService[m.Service]; !ok {
-			order = append(order, m.Service)
-		}
-		byService[m.Service] = append(byService[m.Service], m)
-	}
+	order, byService := methodsByService(set)
 	for _, svc := range order {
 		short := svc[strings.LastIndex(svc, ".")+1:]
 		fmt.Fprintf(&b, "\npub struct %sClient {\n    client: ::ttrpc::Client,\n}\n\nimpl %sClient {\n", short, short)
