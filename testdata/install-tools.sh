@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   e2fsprogs xfsprogs erofs-utils cpio gzip zstd xz-utils lz4 fdisk cryptsetup-bin
-  protobuf-compiler golang-go golang-github-gogo-protobuf-dev golang-google-protobuf-dev
+  protobuf-compiler golang-go golang-github-gogo-protobuf-dev gogoprotobuf golang-google-protobuf-dev
   golang-github-containerd-ttrpc-dev protoc-gen-go
   librust-protobuf-dev librust-ttrpc-dev
   gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev binutils ca-certificates
