@@ -27,16 +27,7 @@ public static class DiffCommand
             CompatibilityOptions options = CompatibilityOptions.Default;
             LoadedSide agentSide = ProtocolSource.Load(parse.GetValue(agent)!, "agent", options);
             LoadedSide runtimeSide = ProtocolSource.Load(parse.GetValue(runtime)!, "runtime", options);
-            var findings = new List<Finding>();
-            findings.AddRange(agentSide.Resolved.Findings);
-            findings.AddRange(runtimeSide.Resolved.Findings);
-            findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options));
-            // The same version rule as `check`; a descriptor set states no version, which is no finding of its own.
-            if ((agentSide.Facts, runtimeSide.Facts) is (not null, not null)
-                && VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, PreflightPolicy.Default) is Finding versionFinding)
-            {
-                findings.Add(versionFinding);
-            }
+            IReadOnlyList<Finding> findings = Findings(agentSide, runtimeSide, options);
             Verdict verdict = VerdictCalculator.From(findings);
             bool showInfo = parse.GetValue(verbose);
 
@@ -66,6 +57,24 @@ public static class DiffCommand
             return verdict == Verdict.Block ? ExitCodes.Block : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// What resolving each side noticed, the protocol comparison, and the same version rule as `check` (a
+    /// descriptor set states no version, which is no finding of its own). Shared with `matrix`.
+    /// </summary>
+    public static IReadOnlyList<Finding> Findings(LoadedSide agent, LoadedSide runtime, CompatibilityOptions options)
+    {
+        var findings = new List<Finding>();
+        findings.AddRange(agent.Resolved.Findings);
+        findings.AddRange(runtime.Resolved.Findings);
+        findings.AddRange(CompatibilityChecker.Compare(runtime.Surface, agent.Surface, options));
+        if ((agent.Facts, runtime.Facts) is (not null, not null)
+            && VersionPolicy.Evaluate(agent.Facts.Version?.Version, runtime.Facts.Version?.Version, PreflightPolicy.Default) is Finding versionFinding)
+        {
+            findings.Add(versionFinding);
+        }
+        return findings;
     }
 
     /// <summary>"binary, 2.2.0, ttrpc, fingerprint sha256:... (descriptors; equal to Kata 2.2.0-2.2.1)".</summary>
