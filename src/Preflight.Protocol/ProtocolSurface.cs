@@ -224,25 +224,48 @@ public sealed class ProtocolSurface
             parts.Add($"{name}: signatures of {typed + added} methods" + (added > 0 ? $", {added} of them not named by a delimited string" : ""));
         }
 
+        // Only the types the services reach and the binary leaves undefined come from the release: a message nobody
+        // sends is no part of the comparison, and taking it would only blur what the binary itself said.
         var mergedMessages = new Dictionary<string, DescriptorProto>(messages, StringComparer.Ordinal);
         var mergedEnums = new Dictionary<string, EnumDescriptorProto>(enums, StringComparer.Ordinal);
         var mergedSyntax = new Dictionary<string, string>(SyntaxByMessage.ToDictionary(), StringComparer.Ordinal);
         int addedMessages = 0;
-        foreach (string name in release.messages.Keys)
+        var pending = new Stack<string>(services.Values.SelectMany(s => s.Methods)
+            .SelectMany(m => new[] { m.InputType, m.OutputType }).OfType<string>());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
         {
-            if (mergedMessages.TryAdd(name, release.messages[name]))
+            string name = TrimDot(pending.Pop());
+            if (!seen.Add(name) || IsWellKnown(name))
             {
+                continue; // well-known types have a fixed shape; their absence from a binary hides nothing
+            }
+            if (!mergedMessages.TryGetValue(name, out var message) && release.messages.TryGetValue(name, out message))
+            {
+                mergedMessages[name] = message;
                 mergedSyntax[name] = release.SyntaxByMessage[name];
                 addedMessages++;
+                AddNestedEnums(release, name, message, mergedEnums);
             }
-        }
-        foreach (var (name, value) in release.enums)
-        {
-            mergedEnums.TryAdd(name, value);
+            if (message is null)
+            {
+                if (!mergedEnums.ContainsKey(name) && release.enums.TryGetValue(name, out var enumType))
+                {
+                    mergedEnums[name] = enumType;
+                }
+                continue;
+            }
+            foreach (var field in message.Field)
+            {
+                if (field.HasTypeName)
+                {
+                    pending.Push(field.TypeName);
+                }
+            }
         }
         if (addedMessages > 0)
         {
-            parts.Add(messages.Count == 0 ? $"every message ({addedMessages})" : $"{addedMessages} messages the binary does not describe");
+            parts.Add(messages.Count == 0 ? $"every message ({addedMessages})" : $"{addedMessages} message(s) the binary does not describe");
         }
         return new ProtocolSurface(Files, services, mergedMessages, mergedEnums, mergedSyntax, Transport ?? release.Transport, Constants)
         {
@@ -276,6 +299,18 @@ public sealed class ProtocolSurface
     }
 
     internal static bool IsWellKnown(string name) => name.StartsWith("google.protobuf.", StringComparison.Ordinal);
+
+    private static void AddNestedEnums(ProtocolSurface release, string messageName, DescriptorProto message, Dictionary<string, EnumDescriptorProto> into)
+    {
+        foreach (var enumType in message.EnumType)
+        {
+            string name = messageName + "." + enumType.Name;
+            if (release.enums.TryGetValue(name, out var value))
+            {
+                into.TryAdd(name, value);
+            }
+        }
+    }
 
     /// <summary>
     /// Whether the binary's bytes hold this method's path ("/grpc.AgentService/SignalProcess"), the registration

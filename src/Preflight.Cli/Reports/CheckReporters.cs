@@ -55,7 +55,8 @@ public sealed class CheckTextReporter(TextWriter writer, bool color, bool quiet,
     private void WriteTarget(CheckTarget target)
     {
         var shown = target.Findings.Where(f => verbose || f.Severity != Severity.Info).ToList();
-        bool anythingCounts = shown.Any(f => f.Suppressed is null && f.Severity != Severity.Info);
+        // An ignored finding still stands in the way of "ok": the admin silenced it, the pair did not become compatible.
+        bool anythingCounts = shown.Any(f => f.Severity != Severity.Info);
         if (!quiet)
         {
             string label = target.Hypervisor is null ? "" : $"[{target.Hypervisor}] ";
