@@ -150,6 +150,13 @@ public sealed class ProtocolSurface
             PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = Version,
         };
 
+    /// <summary>This surface with its string-constant evidence replaced (the catalog's, when the binary's was unreadable).</summary>
+    internal ProtocolSurface WithConstants(IReadOnlyList<ConstantEvidence> constants) =>
+        new(Files, Services, messages, enums, SyntaxByMessage, Transport, constants)
+        {
+            PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = [.. CatalogParts, "storage drivers and device types"], Version = Version,
+        };
+
     public ProtocolSurface WithVersion(string? version) =>
         new(Files, Services, messages, enums, SyntaxByMessage, Transport, Constants)
         {

@@ -211,4 +211,30 @@ public class RealBuildTests
         // 1.0.0's runtime did not call Health.Check on the sandbox path, so an unknown runtime does not require it.
         Assert.DoesNotContain("grpc.Health/Check", Catalog.RequiredRpcs(null));
     }
+
+    [Fact]
+    public void DriversComeFromTheCatalogWhenTheBinaryShowsNone()
+    {
+        // The stand-ins carry no storage handlers: the 2.0.0 agent's release lacks blk-ccw and nvdimm, which the
+        // 2.2.0 runtime's release sends (kata-facts.md).
+        var agent = Binary("agent-2.0.0", "agent");
+        Assert.Contains(agent.Surface.Constants, c => c.Value == "blk-ccw" && !c.Present && c.Evidence == "release-catalog");
+        // The runtime stand-in shows one driver constant of its own (virtio-fs), so its binary speaks for it; with
+        // its constants unreadable, its release's list (which sends blk-ccw) stands in.
+        var runtimeFacts = Facts("runtime-2.2.0-go");
+        var stripped = runtimeFacts with { Constants = runtimeFacts.Constants.Select(c => c with { Present = false }).ToList() };
+        var runtime = ProtocolResolver.Resolve(ProtocolSurface.FromFacts(stripped), "2.2.0", "runtime", Options, Catalog);
+        var findings = Compare(runtime.Surface, agent.Surface);
+        Assert.Contains(findings, f => f.Rule == "DRIVER_UNKNOWN_TO_AGENT" && f.Subject == "blk-ccw" && f.Message.Contains("release catalog", StringComparison.Ordinal));
+        // Same release: nothing the runtime sends is unknown to the agent.
+        Assert.DoesNotContain(Compare(Binary("runtime-2.2.0-go", "runtime").Surface, Binary("agent-2.2.0-ttrpc", "agent").Surface),
+            f => f.Rule == "DRIVER_UNKNOWN_TO_AGENT");
+    }
+
+    [Fact]
+    public void TheDriverListIsTheCatalogs()
+    {
+        var catalog = Catalog.Constants.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(catalog.Order(StringComparer.Ordinal), Options.ConstantValues.Order(StringComparer.Ordinal));
+    }
 }

@@ -44,6 +44,7 @@ public static class ProtocolResolver
         {
             var releaseSurface = catalog.Surface(release);
             surface = surface.CompletedFrom(releaseSurface, release.Protocol, options.ExpectedServices);
+            surface = WithCatalogConstants(surface, release, side, options, catalog);
             string? completed = ProtocolFingerprint.Compute(surface, options);
             if (own.HasDescriptors && completed is not null && completed != catalog.Fingerprint(release.Protocol))
             {
@@ -61,6 +62,30 @@ public static class ProtocolResolver
             surface = surface.WithTransport(matching[0].Transport);
         }
         return new ResolvedProtocol(surface, release, matching, fingerprint, ProtocolFingerprint.Basis(surface, options), findings);
+    }
+
+    /// <summary>
+    /// A binary in which none of the driver constants is readable (the scan found not one of them as a constant of
+    /// its own: stripped of its handlers, or a stand-in) says nothing about drivers; when its release is one the
+    /// catalog analysed, that release's list for this side stands in, marked as coming from the catalog.
+    /// </summary>
+    private static ProtocolSurface WithCatalogConstants(
+        ProtocolSurface surface, KataRelease release, string side, CompatibilityOptions options, ReleaseCatalog catalog)
+    {
+        if (side is not ("agent" or "runtime") || surface.Constants.Any(c => c.Present))
+        {
+            return surface;
+        }
+        bool agent = side == "agent";
+        var known = catalog.Constants.Where(c => c.Release == release.Version && c.Agent == agent).Select(c => c.Value)
+            .ToHashSet(StringComparer.Ordinal);
+        if (known.Count == 0)
+        {
+            return surface; // not an analysed release: nothing to say
+        }
+        return surface.WithConstants(options.Constants
+            .Select(c => new ConstantEvidence(c.Value, known.Contains(c.Value), 0, "release-catalog"))
+            .ToList());
     }
 }
 
