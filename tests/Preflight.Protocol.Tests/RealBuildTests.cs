@@ -237,4 +237,43 @@ public class RealBuildTests
         var catalog = Catalog.Constants.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(catalog.Order(StringComparer.Ordinal), Options.ConstantValues.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void AServiceIsProvenMissingOnlyWhereTheAgentRegistersPathsAndNoneOfItOccurs()
+    {
+        // The 2.2 agent registers /grpc.AgentService/... paths; without any /grpc.Health/ text it has no Health server.
+        var facts = Facts("agent-2.2.0-ttrpc");
+        var noHealth = facts with
+        {
+            Version = null,
+            Methods = facts.Methods.Where(m => m.Service != "grpc.Health").ToList(),
+            MethodPaths = facts.MethodPaths.Where(r => r.Service != "grpc.Health").ToList(),
+        };
+        var agent = ProtocolSurface.FromFacts(noHealth);
+        var findings = Compare(Binary("runtime-2.2.0-go", "runtime").Surface, agent);
+        Assert.Contains(findings, f => f.Rule == "SERVICE_MISSING" && f.Subject == "grpc.Health" && f.Severity == Severity.Block);
+    }
+
+    [Fact]
+    public void APatchedBuildIsComparedByItsOwnDescriptorsAndSaidToDiffer()
+    {
+        var facts = Facts("agent-2.2.0-ttrpc");
+        var patched = facts with { Descriptors = facts.Descriptors.Select(d => d with { Bytes = ChangeExecId(d.Bytes) }).ToList() };
+        var agent = ProtocolResolver.Resolve(ProtocolSurface.FromFacts(patched), "2.2.0", "agent", Options, Catalog);
+        Assert.Contains(agent.Findings, f => f.Rule == "PROTOCOL_DIFFERS_FROM_RELEASE");
+        Assert.Empty(agent.MatchingReleases);
+        Assert.Contains(Compare(Binary("runtime-2.2.0-go", "runtime").Surface, agent.Surface),
+            f => f.Rule == "FIELD_WIRE_TYPE_CHANGED" && f.Subject == "grpc.SignalProcessRequest.exec_id");
+    }
+
+    [Fact]
+    public void TypesOneSideLeavesUndefinedAreReportedNotSkippedSilently()
+    {
+        // An agent descriptor set without its imported types.proto: the types it reaches there went unchecked.
+        var full = Release("2.2.0");
+        var withoutTypes = ProtocolSurface.FromDescriptors(full.Files.Where(f => f.Name != "types.proto"), "ttrpc");
+        var findings = Compare(full, withoutTypes);
+        Assert.Contains(findings, f => f.Rule == "TYPES_UNRESOLVED" && f.Subject == "agent" && f.Message.Contains("types.Interface", StringComparison.Ordinal));
+        Assert.NotEqual(Verdict.Pass, VerdictCalculator.From(findings));
+    }
 }
