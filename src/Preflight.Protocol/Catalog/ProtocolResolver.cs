@@ -23,16 +23,18 @@ public sealed record ResolvedProtocol(
 
 public static class ProtocolResolver
 {
+    /// <summary>The side's protocol from a binary. Only a Go binary calls what required.tsv says its release calls
+    /// (the catalog analysed Kata's Go runtime); runtime-rs and other clients are held to what every release requires.</summary>
     public static ResolvedProtocol ForBinary(BinaryFacts facts, string side, CompatibilityOptions options) =>
-        Resolve(ProtocolSurface.FromFacts(facts), facts.Version?.Version, side, options, ReleaseCatalog.Default);
+        Resolve(ProtocolSurface.FromFacts(facts), facts.Version?.Version, side, options, ReleaseCatalog.Default, callsAsRelease: facts.Go is not null);
 
     /// <param name="side">"agent" or "runtime", for the findings' subjects.</param>
     public static ResolvedProtocol Resolve(
-        ProtocolSurface own, string? version, string side, CompatibilityOptions options, ReleaseCatalog catalog)
+        ProtocolSurface own, string? version, string side, CompatibilityOptions options, ReleaseCatalog catalog, bool callsAsRelease = true)
     {
         ArgumentNullException.ThrowIfNull(own);
         var findings = new List<Finding>();
-        var surface = own.WithVersion(version);
+        var surface = own.WithVersion(version, callsAsRelease);
         KataRelease? release = catalog.Find(version);
         if (release is null && version is not null)
         {

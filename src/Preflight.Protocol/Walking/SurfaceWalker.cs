@@ -34,7 +34,7 @@ internal sealed class SurfaceWalker
         this.runtime = runtime;
         this.agent = agent;
         this.options = options;
-        requiredRpcs = options.RequiredRpcs ?? ReleaseCatalog.Default.RequiredRpcs(KataVersion.ParseRelease(runtime.Version));
+        requiredRpcs = options.RequiredRpcs ?? ReleaseCatalog.Default.RequiredRpcs(KataVersion.ParseRelease(runtime.RequiredRpcsRelease));
     }
 
     /// <summary>What the walk compared, for reports: method pairs whose request and response were walked.</summary>
