@@ -4,19 +4,13 @@ namespace Preflight.Binaries;
 /// The one exception the Binaries layer raises for malformed input: it names the file, the byte offset where the
 /// problem was found and what is wrong, so a user can tell a damaged binary from a bug in this tool.
 /// </summary>
-public sealed class BinaryFormatException : Exception
+public sealed class BinaryFormatException : PreflightInputException
 {
     public BinaryFormatException(string file, long offset, string problem)
-        : base($"{file}: at offset {offset}: {problem}")
+        : base(file, problem, $"{file}: at offset {offset}: {problem}")
     {
-        File = file;
         Offset = offset;
-        Problem = problem;
     }
 
-    public string File { get; }
-
     public long Offset { get; }
-
-    public string Problem { get; }
 }

@@ -1,9 +1,6 @@
 using System.CommandLine;
-using Preflight.Binaries;
 using Preflight.Cli.Checking;
 using Preflight.Cli.Commands;
-using Preflight.Host;
-using Preflight.Imaging;
 
 namespace Preflight.Cli;
 
@@ -37,10 +34,16 @@ public static class App
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is InputException or ImageFormatException or BinaryFormatException or HostConfigException
-            or Preflight.Host.Packages.PackageFormatException or Preflight.Host.Apt.AptHookFormatException
-            or NothingToInspectException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        catch (PreflightInputException e)
         {
+            // Every layer's input error derives from this one type: the file is at fault, not kata-preflight.
+            stderr.WriteLine($"kata-preflight: error: {e.Message}");
+            return ExitCodes.Unreadable;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The operating system refused a read (missing, vanished, permission): the input, not a bug. IOException
+            // covers FileNotFoundException and DirectoryNotFoundException.
             stderr.WriteLine($"kata-preflight: error: {e.Message}");
             return ExitCodes.Unreadable;
         }
@@ -81,5 +84,8 @@ public static class App
 /// <summary>Where a command reads and writes: the real console, or a test's writers.</summary>
 public sealed record CliIo(TextWriter Out, TextWriter Error, TextReader In, bool Color);
 
-/// <summary>A combination of options that parses but makes no sense (exit 2).</summary>
+/// <summary>
+/// A command line that parses but names something kata-preflight does not know (a rule, a service) or combines
+/// options that make no sense together (exit 2). Not an input error: the user's arguments are at fault, not a file.
+/// </summary>
 public sealed class UsageException(string message) : Exception(message);

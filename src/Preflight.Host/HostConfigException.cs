@@ -4,20 +4,14 @@ namespace Preflight.Host;
 /// The host layer's one exception: a configuration file that cannot be read or parsed. It names the file and,
 /// for syntax errors, the line and column, so the CLI can print one line an admin can act on.
 /// </summary>
-public sealed class HostConfigException : Exception
+public sealed class HostConfigException : PreflightInputException
 {
     public HostConfigException(string file, string problem, int? line = null, int? column = null, Exception? inner = null)
-        : base(Format(file, problem, line, column), inner)
+        : base(file, problem, Format(file, problem, line, column), inner)
     {
-        File = file;
-        Problem = problem;
         Line = line;
         Column = column;
     }
-
-    public string File { get; }
-
-    public string Problem { get; }
 
     public int? Line { get; }
 

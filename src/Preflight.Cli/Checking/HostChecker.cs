@@ -261,4 +261,4 @@ public sealed class HostChecker
 }
 
 /// <summary>Nothing on the host could be inspected at all (exit 3).</summary>
-public sealed class NothingToInspectException(string message) : Exception(message);
+public sealed class NothingToInspectException(string message) : PreflightInputException("host", message, message);

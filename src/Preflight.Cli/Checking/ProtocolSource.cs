@@ -87,7 +87,4 @@ public static class ProtocolSource
 }
 
 /// <summary>An input the user named cannot be used; the CLI prints its message as one line and exits 3.</summary>
-public sealed class InputException(string file, string problem) : Exception($"{file}: {problem}")
-{
-    public string File { get; } = file;
-}
+public sealed class InputException(string file, string problem) : PreflightInputException(file, problem, $"{file}: {problem}");
