@@ -11,19 +11,31 @@ public static class TomlFile
     /// <summary>Kata's files are a few KiB; anything far larger is not a configuration file.</summary>
     public const long MaxBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Tables and arrays nested deeper than this are refused. It is Tomlyn's own limit (TomlSerializerOptions.MaxDepth,
+    /// 64); Kata's files nest three or four levels, so nothing real comes near it.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     public static TomlTable Parse(string text, string displayName)
     {
-        var document = SyntaxParser.Parse(text, displayName, false);
-        if (document.HasErrors)
-        {
-            var first = document.Diagnostics.First(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error);
-            throw new HostConfigException(displayName, "TOML syntax error: " + first.Message,
-                first.Span.Start.Line + 1, first.Span.Start.Column + 1);
-        }
         try
         {
+            var document = SyntaxParser.Parse(text, displayName, false);
+            if (document.HasErrors)
+            {
+                var first = document.Diagnostics.First(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error);
+                throw new HostConfigException(displayName, "TOML syntax error: " + first.Message,
+                    first.Span.Start.Line + 1, first.Span.Start.Column + 1);
+            }
             return TomlSerializer.Deserialize(text, TomlTableContext.Default.TomlTable)
                 ?? throw new HostConfigException(displayName, "empty TOML document");
+        }
+        catch (TomlException e) when (e.Message.Contains("maximum depth", StringComparison.Ordinal))
+        {
+            // Tomlyn reports nesting past its limit with its own advice ("Change TomlSerializerOptions.MaxDepth"),
+            // which is for a programmer, not for the admin whose file this is.
+            throw new HostConfigException(displayName, $"TOML nested deeper than {MaxDepth} levels", e.Line, e.Column, e);
         }
         catch (TomlException e)
         {

@@ -1,0 +1,28 @@
+using Preflight.Host.Config;
+
+namespace Preflight.Host.Tests.Config;
+
+/// <summary>TOML that Tomlyn refuses for any reason is the host layer's one exception, never Tomlyn's own.</summary>
+public class TomlFileTests
+{
+    [Theory]
+    [InlineData("x = ", "[", "]")]
+    [InlineData("x = ", "{ y = ", " }")]
+    public void NestingPastTheLimitIsAHostConfigError(string head, string open, string close)
+    {
+        int levels = TomlFile.MaxDepth + 10;
+        string text = head + string.Concat(Enumerable.Repeat(open, levels)) + "1" + string.Concat(Enumerable.Repeat(close, levels)) + "\n";
+
+        var error = Assert.Throws<HostConfigException>(() => TomlFile.Parse(text, "configuration.toml"));
+        Assert.Equal("configuration.toml", error.File);
+        Assert.Contains($"deeper than {TomlFile.MaxDepth} levels", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NestingWithinTheLimitParses()
+    {
+        int levels = TomlFile.MaxDepth - 4;
+        string text = "x = " + string.Concat(Enumerable.Repeat("[", levels)) + "1" + string.Concat(Enumerable.Repeat("]", levels)) + "\n";
+        Assert.True(TomlFile.Parse(text, "configuration.toml").ContainsKey("x"));
+    }
+}
