@@ -11,9 +11,18 @@ namespace Preflight.Protocol;
 /// imports, messages with nested types, enums, oneofs, maps, proto3 optional, proto2 defaults and packing,
 /// reserved ranges, and services with streaming. Options with no effect on the wire (go_package and friends) and
 /// comments are dropped. Type references are written fully qualified (".grpc.Storage") so no scoping can go wrong.
+/// The descriptors come from binaries anyone could have built, so what protoc would never write (a oneof index out
+/// of range, two map entries of one name, a map entry without its key or value) is a
+/// <see cref="ProtocolFormatException"/> naming the problem, never a crash.
 /// </summary>
 public static class ProtoSourceWriter
 {
+    /// <summary>
+    /// Messages declared inside messages deeper than this are refused: the writer recurses once per level. It is
+    /// Google.Protobuf's default parse recursion limit, so any descriptor that parsed with default settings fits.
+    /// </summary>
+    public const int MaxNestingDepth = 100;
+
     public static string Write(FileDescriptorProto file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -60,8 +69,12 @@ public static class ProtoSourceWriter
 
         private void WriteMessage(DescriptorProto message, int depth)
         {
+            if (depth >= MaxNestingDepth)
+            {
+                throw Malformed($"message {message.Name} is declared more than {MaxNestingDepth} messages deep");
+            }
             Line(depth, $"message {message.Name} {{");
-            var mapEntries = message.NestedType.Where(n => n.Options?.MapEntry == true).ToDictionary(n => n.Name);
+            var mapEntries = MapEntries(message);
             foreach (var nested in message.NestedType.Where(n => n.Options?.MapEntry != true))
             {
                 WriteMessage(nested, depth + 1);
@@ -76,6 +89,11 @@ public static class ProtoSourceWriter
             {
                 if (field.HasOneofIndex && !field.Proto3Optional)
                 {
+                    if (field.OneofIndex < 0 || field.OneofIndex >= message.OneofDecl.Count)
+                    {
+                        throw Malformed($"field {message.Name}.{field.Name} is in oneof {field.OneofIndex}, " +
+                            $"but the message declares {message.OneofDecl.Count} oneof(s)");
+                    }
                     if (writtenOneofs.Add(field.OneofIndex))
                     {
                         Line(depth + 1, $"oneof {message.OneofDecl[field.OneofIndex].Name} {{");
@@ -112,8 +130,10 @@ public static class ProtoSourceWriter
             if (field.Label == FieldLabel.Repeated && field.Type == FieldType.Message
                 && mapEntries.TryGetValue(shortName, out var entry) && typeName.EndsWith("." + owner.Name + "." + shortName, StringComparison.Ordinal))
             {
-                var key = entry.Field.First(f => f.Number == 1);
-                var value = entry.Field.First(f => f.Number == 2);
+                var key = entry.Field.FirstOrDefault(f => f.Number == 1)
+                    ?? throw Malformed($"map entry {owner.Name}.{entry.Name} has no key field (number 1)");
+                var value = entry.Field.FirstOrDefault(f => f.Number == 2)
+                    ?? throw Malformed($"map entry {owner.Name}.{entry.Name} has no value field (number 2)");
                 Line(depth, $"map<{TypeOf(key)}, {TypeOf(value)}> {field.Name} = {field.Number};");
                 return;
             }
@@ -138,6 +158,22 @@ public static class ProtoSourceWriter
             string suffix = options.Count == 0 ? "" : " [" + string.Join(", ", options) + "]";
             Line(depth, $"{label}{TypeOf(field)} {field.Name} = {field.Number}{suffix};");
         }
+
+        /// <summary>The message's map entry types by name; two of one name cannot both be the type of a field.</summary>
+        private Dictionary<string, DescriptorProto> MapEntries(DescriptorProto message)
+        {
+            var entries = new Dictionary<string, DescriptorProto>(StringComparer.Ordinal);
+            foreach (var nested in message.NestedType.Where(n => n.Options?.MapEntry == true))
+            {
+                if (!entries.TryAdd(nested.Name, nested))
+                {
+                    throw Malformed($"message {message.Name} declares map entry {nested.Name} twice");
+                }
+            }
+            return entries;
+        }
+
+        private ProtocolFormatException Malformed(string problem) => new(file.Name, problem);
 
         private static string TypeOf(FieldDescriptorProto field) =>
             field.Type is FieldType.Message or FieldType.Enum or FieldType.Group || (!field.HasType && field.HasTypeName)

@@ -102,3 +102,90 @@ public class ProtoSourceWriterTests
         Assert.True(process.ExitCode == 0, "protoc rejected the written source: " + errors);
     }
 }
+
+/// <summary>
+/// Descriptors no compiler writes (crafted here, since no real tool makes them) are refused with the layer's
+/// exception naming the problem, never an IndexOutOfRange, duplicate-key or empty-sequence crash.
+/// </summary>
+public class ProtoSourceWriterMalformedTests
+{
+    [Fact]
+    public void OneofIndexOutOfRangeIsAFormatError()
+    {
+        var message = new DescriptorProto { Name = "Request" };
+        message.OneofDecl.Add(new OneofDescriptorProto { Name = "choice" });
+        message.Field.Add(new FieldDescriptorProto { Name = "a", Number = 1, Type = FieldDescriptorProto.Types.Type.String, OneofIndex = 5 });
+
+        var error = Assert.Throws<ProtocolFormatException>(() => ProtoSourceWriter.Write(FileWith(message)));
+        Assert.Equal("hostile.proto", error.File);
+        Assert.Contains("oneof 5", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateMapEntryIsAFormatError()
+    {
+        var message = MessageWithMap(MapEntry("LabelsEntry", withFields: true), MapEntry("LabelsEntry", withFields: true));
+        var error = Assert.Throws<ProtocolFormatException>(() => ProtoSourceWriter.Write(FileWith(message)));
+        Assert.Contains("map entry LabelsEntry twice", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MapEntryWithoutFieldsIsAFormatError()
+    {
+        var message = MessageWithMap(MapEntry("LabelsEntry", withFields: false));
+        var error = Assert.Throws<ProtocolFormatException>(() => ProtoSourceWriter.Write(FileWith(message)));
+        Assert.Contains("has no key field", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NestingPastTheLimitIsAFormatErrorNotAStackOverflow()
+    {
+        var outer = new DescriptorProto { Name = "M0" };
+        DescriptorProto current = outer;
+        for (int i = 1; i <= ProtoSourceWriter.MaxNestingDepth; i++)
+        {
+            var inner = new DescriptorProto { Name = "M" + i };
+            current.NestedType.Add(inner);
+            current = inner;
+        }
+        var error = Assert.Throws<ProtocolFormatException>(() => ProtoSourceWriter.Write(FileWith(outer)));
+        Assert.Contains($"more than {ProtoSourceWriter.MaxNestingDepth} messages deep", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWellFormedMapIsStillWritten()
+    {
+        string source = ProtoSourceWriter.Write(FileWith(MessageWithMap(MapEntry("LabelsEntry", withFields: true))));
+        Assert.Contains("map<string, string> labels = 1;", source, StringComparison.Ordinal);
+    }
+
+    private static FileDescriptorProto FileWith(DescriptorProto message)
+    {
+        var file = new FileDescriptorProto { Name = "hostile.proto", Package = "grpc", Syntax = "proto3" };
+        file.MessageType.Add(message);
+        return file;
+    }
+
+    private static DescriptorProto MessageWithMap(params DescriptorProto[] entries)
+    {
+        var message = new DescriptorProto { Name = "Request" };
+        message.NestedType.Add(entries);
+        message.Field.Add(new FieldDescriptorProto
+        {
+            Name = "labels", Number = 1, Label = FieldDescriptorProto.Types.Label.Repeated,
+            Type = FieldDescriptorProto.Types.Type.Message, TypeName = ".grpc.Request.LabelsEntry",
+        });
+        return message;
+    }
+
+    private static DescriptorProto MapEntry(string name, bool withFields)
+    {
+        var entry = new DescriptorProto { Name = name, Options = new MessageOptions { MapEntry = true } };
+        if (withFields)
+        {
+            entry.Field.Add(new FieldDescriptorProto { Name = "key", Number = 1, Type = FieldDescriptorProto.Types.Type.String });
+            entry.Field.Add(new FieldDescriptorProto { Name = "value", Number = 2, Type = FieldDescriptorProto.Types.Type.String });
+        }
+        return entry;
+    }
+}
