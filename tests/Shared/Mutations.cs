@@ -266,11 +266,56 @@ internal static class Bounded
         {
             return $"threw {caught.GetType().FullName} instead of {string.Join(" or ", allowed.Select(t => t.Name))} after {clock.ElapsedMilliseconds} ms: {caught}";
         }
+        if (caught is not null && BugInside(caught) is Exception bug)
+        {
+            return $"threw {caught.GetType().Name}, but a bug hides inside it ({bug.GetType().FullName}: a reader wrapped its own failure as bad input): {caught}";
+        }
         if (allocated > allocationCap)
         {
             return $"allocated {allocated} bytes, over the cap of {allocationCap}";
         }
         rejected = caught is not null;
+        return null;
+    }
+
+    /// <summary>
+    /// Exception types that mean kata-preflight itself went wrong, whatever the input: a reader must check bounds,
+    /// lengths and keys before it indexes, casts or converts. Exact types, because some subclasses are honest
+    /// reports of bad data (DecoderFallbackException is an ArgumentException).
+    /// </summary>
+    public static readonly IReadOnlySet<Type> BugTypes = new HashSet<Type>
+    {
+        typeof(NullReferenceException),
+        typeof(IndexOutOfRangeException),
+        typeof(ArgumentException),
+        typeof(ArgumentOutOfRangeException),
+        typeof(ArgumentNullException),
+        typeof(InvalidCastException),
+        typeof(OverflowException),
+        typeof(KeyNotFoundException),
+        typeof(DivideByZeroException),
+        typeof(InvalidOperationException),
+        typeof(NotImplementedException),
+        typeof(OutOfMemoryException),
+        typeof(InsufficientExecutionStackException),
+    };
+
+    /// <summary>The first bug-type exception in the InnerException chain below <paramref name="caught"/>, or null.</summary>
+    public static Exception? BugInside(Exception caught)
+    {
+        // Bounded: a chain is a few links long; a cycle cannot be built through the public API, but stay safe.
+        Exception? inner = caught.InnerException;
+        for (int depth = 0; inner is not null && depth < 64; depth++, inner = inner.InnerException)
+        {
+            if (BugTypes.Contains(inner.GetType()))
+            {
+                return inner;
+            }
+            if (inner is AggregateException aggregate && aggregate.InnerExceptions.Select(BugInside).FirstOrDefault(b => b is not null) is Exception nested)
+            {
+                return nested;
+            }
+        }
         return null;
     }
 

@@ -20,6 +20,31 @@ public sealed class BoundedSelfTests
     }
 
     [Fact]
+    public void A_bug_wrapped_in_the_layer_exception_is_a_failure()
+    {
+        string? failure = Bounded.Run(() => throw new ImageFormatException("x", 0, "corrupt", new IndexOutOfRangeException()),
+            Allowed, TimeSpan.FromSeconds(5), 1 << 20, out _);
+        Assert.Contains("a bug hides inside it (System.IndexOutOfRangeException", failure);
+    }
+
+    [Fact]
+    public void A_bug_deeper_in_the_chain_is_a_failure()
+    {
+        var wrapped = new InvalidDataException("bad block", new KeyNotFoundException());
+        string? failure = Bounded.Run(() => throw new ImageFormatException("x", 0, "corrupt", wrapped), Allowed, TimeSpan.FromSeconds(5), 1 << 20, out _);
+        Assert.Contains("KeyNotFoundException", failure);
+    }
+
+    [Fact]
+    public void An_honest_cause_inside_the_layer_exception_is_a_rejection()
+    {
+        string? failure = Bounded.Run(() => throw new ImageFormatException("x", 0, "corrupt", new InvalidDataException("bad checksum")),
+            Allowed, TimeSpan.FromSeconds(5), 1 << 20, out bool rejected);
+        Assert.Null(failure);
+        Assert.True(rejected);
+    }
+
+    [Fact]
     public void A_hang_is_a_failure()
     {
         using var release = new ManualResetEventSlim();
