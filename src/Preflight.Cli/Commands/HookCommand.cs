@@ -50,10 +50,17 @@ public static class HookCommand
             {
                 return RunApt(io, options);
             }
+            catch (PreflightInputException e)
+            {
+                // An input (hook protocol, package, configuration) we could not read: name it, let the upgrade go on.
+                io.Error.WriteLine($"kata-preflight: warning: the APT hook could not check this upgrade ({e.Message}); continuing");
+                return ExitCodes.Ok;
+            }
             catch (Exception e)
             {
-                // Whatever went wrong is ours, not the admin's: say so and let the upgrade go on.
-                io.Error.WriteLine($"kata-preflight: warning: the APT hook could not check this upgrade ({e.GetType().Name}: {e.Message}); continuing");
+                // A bug in kata-preflight must not hold an upgrade hostage either: say whose fault it is and go on.
+                io.Error.WriteLine($"kata-preflight: warning: the APT hook could not check this upgrade ({e.GetType().Name}: {e.Message}; " +
+                    "this is a bug in kata-preflight, please report it); continuing");
                 if (options.Verbose)
                 {
                     io.Error.WriteLine(e.ToString());
