@@ -279,8 +279,8 @@ internal static class Bounded
     }
 
     /// <summary>
-    /// Exception types that mean kata-preflight itself went wrong, whatever the input: a reader must check bounds,
-    /// lengths and keys before it indexes, casts or converts. Exact types, because some subclasses are honest
+    /// Exception types that mean kata-preflight itself went wrong when our code throws them, whatever the input: a
+    /// reader must check bounds, lengths and keys before it indexes, casts or converts. Exact types, because some subclasses are honest
     /// reports of bad data (DecoderFallbackException is an ArgumentException).
     /// </summary>
     public static readonly IReadOnlySet<Type> BugTypes = new HashSet<Type>
@@ -300,14 +300,19 @@ internal static class Bounded
         typeof(InsufficientExecutionStackException),
     };
 
-    /// <summary>The first bug-type exception in the InnerException chain below <paramref name="caught"/>, or null.</summary>
+    /// <summary>
+    /// The first exception in the InnerException chain below <paramref name="caught"/> that is a bug in kata-preflight:
+    /// a bug type thrown by our own code. The same type thrown inside a third-party parser fed corrupt bytes
+    /// (System.Formats.Tar throws OverflowException for a base-256 size field that does not fit) is that parser's way
+    /// of saying the data is bad, which the layer rightly reports as bad input.
+    /// </summary>
     public static Exception? BugInside(Exception caught)
     {
         // Bounded: a chain is a few links long; a cycle cannot be built through the public API, but stay safe.
         Exception? inner = caught.InnerException;
         for (int depth = 0; inner is not null && depth < 64; depth++, inner = inner.InnerException)
         {
-            if (BugTypes.Contains(inner.GetType()))
+            if (BugTypes.Contains(inner.GetType()) && ThrownByOurCode(inner))
             {
                 return inner;
             }
@@ -317,6 +322,28 @@ internal static class Bounded
             }
         }
         return null;
+    }
+
+    /// <summary>.NET's core libraries: an exception thrown there (a span index, a checked conversion) is charged to their caller.</summary>
+    private static readonly HashSet<string> CoreAssemblies =
+        ["System.Private.CoreLib", "System.Runtime", "System.Memory", "System.Linq", "System.Collections"];
+
+    /// <summary>
+    /// True when the first stack frame outside the core libraries is in one of our assemblies (Preflight.*), or when
+    /// the exception was never thrown (no frames) and so cannot be blamed on anyone else.
+    /// </summary>
+    private static bool ThrownByOurCode(Exception exception)
+    {
+        foreach (StackFrame frame in new StackTrace(exception).GetFrames())
+        {
+            string? assembly = frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name;
+            if (assembly is null || CoreAssemblies.Contains(assembly))
+            {
+                continue;
+            }
+            return assembly.StartsWith("Preflight", StringComparison.Ordinal);
+        }
+        return true;
     }
 
     /// <summary>Runs every mutation and fails once, listing every bad case (up to a screenful).</summary>

@@ -36,6 +36,23 @@ public sealed class BoundedSelfTests
     }
 
     [Fact]
+    public void A_bug_thrown_by_our_code_inside_the_layer_exception_is_a_failure()
+    {
+        string? failure = Bounded.Run(() =>
+        {
+            try
+            {
+                _ = new Dictionary<string, int>()["missing"];
+            }
+            catch (KeyNotFoundException e)
+            {
+                throw new ImageFormatException("x", 0, "corrupt", e);
+            }
+        }, Allowed, TimeSpan.FromSeconds(5), 1 << 20, out _);
+        Assert.Contains("a bug hides inside it (System.Collections.Generic.KeyNotFoundException", failure);
+    }
+
+    [Fact]
     public void An_honest_cause_inside_the_layer_exception_is_a_rejection()
     {
         string? failure = Bounded.Run(() => throw new ImageFormatException("x", 0, "corrupt", new InvalidDataException("bad checksum")),
