@@ -17,10 +17,11 @@ namespace Preflight.Binaries;
 /// <see cref="MaxRawDescriptorBytes"/> and is parsed in place (copied only once accepted). Each candidate's work
 /// (bytes walked and parsed) is charged to an allowance of <see cref="WorkPerInputByte"/> times the file plus
 /// <see cref="BaseWorkAllowance"/>: real binaries spend a fraction of one pass, since false candidates there die
-/// within a few bytes. A file built so that every header's length field covers the rest of the file (issue 11: 100,000
-/// such headers took 193 s) spends it quickly; from then on all the bytes a candidate walked are skipped, whether it
-/// was rejected or kept after backing off, so what remains costs one more pass at most. Gzip members are charged the compressed bytes they
-/// read as well as the bytes they inflate, against <see cref="MaxTotalInflatedBytes"/>.
+/// within a few bytes. A file built so that every header's length field covers the rest of the file (issue 11:
+/// 100,000 such headers took 193 s) spends it quickly; from then on all the bytes a candidate walked are skipped,
+/// whether it was rejected or kept after backing off, so what remains costs one more pass at most. Gzip members are
+/// charged the compressed bytes they read as well as the bytes they inflate, against
+/// <see cref="MaxTotalInflatedBytes"/>.
 /// </remarks>
 public static class DescriptorScanner
 {
