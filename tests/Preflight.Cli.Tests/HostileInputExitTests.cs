@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using FieldLabel = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Label;
@@ -66,6 +67,41 @@ public class HostileInputExitTests
 
         CliResult result = Cli.Run("check", "--root", Cli.DemoHost, "--policy", policy);
         AssertOneLineExitThree(result, policy);
+    }
+
+    [Fact]
+    public void ExportProtoOfADescriptorWithABadOneofIndexIsExitThree()
+    {
+        // A well-named descriptor whose field claims oneof 5 of a message with one oneof: it parses, so the scanner
+        // keeps it, and only writing it back as source can see that it makes no sense.
+        var message = new DescriptorProto { Name = "Request" };
+        message.OneofDecl.Add(new OneofDescriptorProto { Name = "choice" });
+        message.Field.Add(new FieldDescriptorProto { Name = "a", Number = 1, Type = FieldType.String, OneofIndex = 5, JsonName = "a" });
+        var file = new FileDescriptorProto { Name = "hostile.proto", Package = "grpc", Syntax = "proto3" };
+        file.MessageType.Add(message);
+        string binary = Path.Combine(Directory.CreateTempSubdirectory("kata-preflight-hostile-").FullName, "agent");
+        File.WriteAllBytes(binary, [.. MinimalElf64(), .. file.ToByteArray()]);
+
+        CliResult result = Cli.Run("export-proto", binary, "--output", Directory.CreateTempSubdirectory("kata-preflight-export-").FullName);
+        AssertOneLineExitThree(result, "hostile.proto: field Request.a is in oneof 5");
+    }
+
+    /// <summary>An ELF64 little-endian header with no program or section headers: the smallest file the ELF reader takes.</summary>
+    private static byte[] MinimalElf64()
+    {
+        var header = new byte[64];
+        ReadOnlySpan<byte> magic = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
+        magic.CopyTo(header);
+        header[4] = 2; // ELFCLASS64
+        header[5] = 1; // little-endian
+        header[6] = 1; // EV_CURRENT
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(16), 2); // ET_EXEC
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(18), 0x3E); // x86-64
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(52), 64); // e_ehsize
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(54), 56); // e_phentsize
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(58), 64); // e_shentsize
+        return header;
     }
 
     private static void AssertOneLineExitThree(CliResult result, string expected)
