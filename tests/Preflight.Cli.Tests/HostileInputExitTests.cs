@@ -104,6 +104,97 @@ public class HostileInputExitTests
         return header;
     }
 
+    public static TheoryData<string> MalformedSets() =>
+    [
+        "duplicate-message", "duplicate-file", "duplicate-service", "duplicate-method", "duplicate-field-number",
+        "undefined-input-type", "empty-type-name", "oneof-out-of-range", "map-entry-without-fields", "enum-without-values",
+        "self-referencing-map", "negative-field-number",
+    ];
+
+    /// <summary>
+    /// Descriptor sets no compiler writes but a binary can carry: whatever diff and fingerprint make of them, they
+    /// end in a verdict (0, 1) or exit 3, never in exit 4.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MalformedSets))]
+    public void MalformedDescriptorSetsNeverExitFour(string shape)
+    {
+        string good = WriteSet(Chain(3, cyclic: false));
+        string bad = WriteSet(Malformed(shape));
+        foreach (string[] args in new[]
+        {
+            new[] { "diff", "--agent", bad, "--runtime", good },
+            new[] { "diff", "--agent", good, "--runtime", bad },
+            new[] { "diff", "--agent", bad, "--runtime", bad },
+            new[] { "fingerprint", bad },
+        })
+        {
+            CliResult result = Cli.Run(args);
+            Assert.True(result.ExitCode is ExitCodes.Ok or ExitCodes.Block or ExitCodes.Unreadable,
+                $"{shape}: {string.Join(' ', args[..1])} exited {result.ExitCode}: {result.Error}");
+        }
+    }
+
+    private static FileDescriptorSet Malformed(string shape)
+    {
+        FileDescriptorProto file = Chain(3, cyclic: false);
+        var set = new FileDescriptorSet();
+        set.File.Add(file);
+        DescriptorProto first = file.MessageType[0];
+        switch (shape)
+        {
+            case "duplicate-message":
+                file.MessageType.Add(new DescriptorProto { Name = "M0" });
+                break;
+            case "duplicate-file":
+                set.File.Add(file.Clone());
+                break;
+            case "duplicate-service":
+                file.Service.Add(file.Service[0].Clone());
+                break;
+            case "duplicate-method":
+                file.Service[0].Method.Add(file.Service[0].Method[0].Clone());
+                break;
+            case "duplicate-field-number":
+                first.Field.Add(new FieldDescriptorProto { Name = "again", Number = 1, Type = FieldType.String });
+                break;
+            case "undefined-input-type":
+                file.Service[0].Method[0].InputType = ".grpc.Nowhere";
+                break;
+            case "empty-type-name":
+                first.Field[0].TypeName = "";
+                break;
+            case "oneof-out-of-range":
+                first.Field[0].OneofIndex = 7;
+                break;
+            case "map-entry-without-fields":
+                first.NestedType.Add(new DescriptorProto { Name = "LabelsEntry", Options = new MessageOptions { MapEntry = true } });
+                first.Field.Add(new FieldDescriptorProto
+                {
+                    Name = "labels", Number = 2, Label = FieldLabel.Repeated, Type = FieldType.Message, TypeName = ".grpc.M0.LabelsEntry",
+                });
+                break;
+            case "enum-without-values":
+                file.EnumType.Add(new EnumDescriptorProto { Name = "Empty" });
+                first.Field.Add(new FieldDescriptorProto { Name = "e", Number = 3, Type = FieldType.Enum, TypeName = ".grpc.Empty" });
+                break;
+            case "self-referencing-map":
+                var entry = new DescriptorProto { Name = "SelfEntry", Options = new MessageOptions { MapEntry = true } };
+                entry.Field.Add(new FieldDescriptorProto { Name = "key", Number = 1, Type = FieldType.String });
+                entry.Field.Add(new FieldDescriptorProto { Name = "value", Number = 2, Type = FieldType.Message, TypeName = ".grpc.M0.SelfEntry" });
+                first.NestedType.Add(entry);
+                first.Field.Add(new FieldDescriptorProto
+                {
+                    Name = "self", Number = 4, Label = FieldLabel.Repeated, Type = FieldType.Message, TypeName = ".grpc.M0.SelfEntry",
+                });
+                break;
+            case "negative-field-number":
+                first.Field.Add(new FieldDescriptorProto { Name = "neg", Number = -5, Type = FieldType.Int32 });
+                break;
+        }
+        return set;
+    }
+
     private static void AssertOneLineExitThree(CliResult result, string expected)
     {
         Assert.True(result.ExitCode == ExitCodes.Unreadable, $"exit {result.ExitCode}: {result.Error}");
@@ -141,7 +232,12 @@ public class HostileInputExitTests
     {
         var set = new FileDescriptorSet();
         set.File.Add(file);
-        string path = Path.Combine(Directory.CreateTempSubdirectory("kata-preflight-hostile-").FullName, file.Name + ".binpb");
+        return WriteSet(set);
+    }
+
+    private static string WriteSet(FileDescriptorSet set)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("kata-preflight-hostile-").FullName, set.File[0].Name + ".binpb");
         File.WriteAllBytes(path, set.ToByteArray());
         return path;
     }
