@@ -47,6 +47,13 @@ public static class DescriptorScanner
     /// <summary>Raw-candidate work allowed whatever the file's size, so small files never reach the skipping mode.</summary>
     public const long BaseWorkAllowance = 16 << 20;
 
+    /// <summary>
+    /// Distinct descriptors one binary may carry. containerd carries under a hundred and the largest Go binaries a
+    /// few hundred; a file of tiny back-to-back descriptors would otherwise keep hundreds of bytes of parsed state per
+    /// dozen bytes of input.
+    /// </summary>
+    public const int MaxDescriptors = 10_000;
+
     /// <summary>Nesting depth allowed inside a descriptor (messages in messages); real protos stay far below.</summary>
     public const int RecursionLimit = 64;
 
@@ -117,6 +124,13 @@ public static class DescriptorScanner
     {
         if (seen.Add((descriptor.File, Convert.ToHexString(SHA256.HashData(descriptor.Bytes)))))
         {
+            if (found.Count == MaxDescriptors)
+            {
+                // Keeping the first ones would silently drop the rest, and a verdict on part of a protocol is no
+                // verdict: the binary is refused instead. The scanner sees bytes only; the caller knows the file.
+                throw new BinaryFormatException("binary", descriptor.Offset,
+                    $"more than {MaxDescriptors} protobuf descriptors embedded; no real binary carries that many");
+            }
             found.Add(descriptor);
         }
     }
