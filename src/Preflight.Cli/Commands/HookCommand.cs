@@ -50,9 +50,10 @@ public static class HookCommand
             {
                 return RunApt(io, options);
             }
-            catch (PreflightInputException e)
+            catch (Exception e) when (e is PreflightInputException or UsageException)
             {
-                // An input (hook protocol, package, configuration) we could not read: name it, let the upgrade go on.
+                // An input (hook protocol, package, configuration) we could not read, or a policy naming a rule or
+                // service we do not know: name it, let the upgrade go on.
                 io.Error.WriteLine($"kata-preflight: warning: the APT hook could not check this upgrade ({e.Message}); continuing");
                 return ExitCodes.Ok;
             }

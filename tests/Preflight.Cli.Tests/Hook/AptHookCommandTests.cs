@@ -117,6 +117,22 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_policy_naming_an_unknown_rule_warns_without_calling_it_a_bug()
+    {
+        using var host = new FakeHost().Enforcing();
+        string policy = Path.Combine(host.Root, "policy.toml");
+        File.WriteAllText(policy, "ignore = [\"NO_SUCH_RULE\"]\n");
+        string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
+
+        (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root, "--policy", policy);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("could not check this upgrade", stderr);
+        Assert.Contains("NO_SUCH_RULE", stderr);
+        Assert.DoesNotContain("bug", stderr);
+    }
+
+    [Fact]
     public void An_unreadable_Kata_deb_warns_and_exits_0()
     {
         using var host = new FakeHost().Enforcing();
