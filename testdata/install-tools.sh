@@ -10,6 +10,8 @@ packages=(
   # kata-preflight's own packages (testdata/own-package): NativeAOT links with gcc and zlib; the installed binary
   # loads OpenSSL; apt-get runs the installed APT hook in a sandboxed transaction.
   gcc zlib1g-dev libssl3 apt
+  # The 1.x (gRPC) runtime and agent fixtures are generated with gogo's protoc-gen-gogofast.
+  gogoprotobuf
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
