@@ -75,6 +75,8 @@ find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 debroot="$work/deb"
 cp -a "$stage" "$debroot"
 install -D -m 0644 "$here/apt/70kata-preflight" "$debroot/etc/apt/apt.conf.d/70kata-preflight"
+# A conffile beside the one that calls it: both stay after `apt-get remove`, when the script must stay silent.
+install -D -m 0755 "$here/apt/apt-hook" "$debroot/etc/kata-preflight/apt-hook"
 install -d "$debroot/DEBIAN"
 # Depends: the newest glibc symbol version the binary links against, and OpenSSL, which .NET's crypto (SHA-256)
 # loads with dlopen at run time, so no tool that reads the ELF can see it.

@@ -28,6 +28,12 @@ public sealed record PreflightPolicy(
 {
     public const string DefaultPath = "/etc/kata-preflight/policy.toml";
 
+    /// <summary>
+    /// `[hooks] enforce`: whether a block verdict stops a package operation (APT hook, Kata's postinst/%posttrans).
+    /// On unless the admin turned it off; KATA_PREFLIGHT_ENFORCE beats it for one run (see <see cref="Enforcement"/>).
+    /// </summary>
+    public bool HooksEnforce { get; init; } = true;
+
     public static PreflightPolicy Default { get; } = new(
         FailOn.Block,
         new HashSet<string>(StringComparer.Ordinal),
@@ -107,9 +113,19 @@ public sealed record PreflightPolicy(
                         };
                     }
                     break;
+                case "hooks":
+                    foreach (KeyValuePair<string, object> h in AsTable(entry.Value, "hooks", displayName))
+                    {
+                        policy = h.Key switch
+                        {
+                            "enforce" => policy with { HooksEnforce = h.Value as bool? ?? throw new HostConfigException(displayName, $"hooks.enforce must be true or false, not '{h.Value}'") },
+                            _ => throw new HostConfigException(displayName, $"unknown key hooks.{h.Key} (expected enforce)"),
+                        };
+                    }
+                    break;
                 default:
                     throw new HostConfigException(displayName,
-                        $"unknown key '{entry.Key}' (expected fail-on, ignore, severity, protocol, versions)");
+                        $"unknown key '{entry.Key}' (expected fail-on, ignore, severity, protocol, versions, hooks)");
             }
         }
         return policy;

@@ -21,6 +21,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         "/usr/share/bash-completion/completions/kata-preflight",
         "/etc/kata-preflight/policy.toml",
         "/etc/apt/apt.conf.d/70kata-preflight",
+        "/etc/kata-preflight/apt-hook",
         "/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet",
         "/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet",
         "/usr/share/kata-preflight/check-report.schema.json",
@@ -39,7 +40,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
             Assert.True(File.Exists(Path.Combine(Installed.DebRoot, file.TrimStart('/'))), file);
         }
         Assert.Equal(
-            ["/etc/apt/apt.conf.d/70kata-preflight", "/etc/kata-preflight/policy.toml"],
+            ["/etc/apt/apt.conf.d/70kata-preflight", "/etc/kata-preflight/apt-hook", "/etc/kata-preflight/policy.toml"],
             File.ReadAllLines(Path.Combine(Installed.DebRoot, "var/lib/dpkg/info/kata-preflight.conffiles")).Order());
         var mode = File.GetUnixFileMode(Path.Combine(Installed.DebRoot, "usr/bin/kata-preflight"));
         Assert.True(mode.HasFlag(UnixFileMode.OtherExecute), mode.ToString());
@@ -67,9 +68,9 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_rpm_carries_the_same_files_as_the_deb_except_the_APT_hook()
+    public void The_rpm_carries_the_same_files_as_the_deb_except_the_APT_hook_and_its_script()
     {
-        foreach (string file in InstalledFiles.Where(f => !f.StartsWith("/etc/apt/", StringComparison.Ordinal)))
+        foreach (string file in InstalledFiles.Where(f => !f.StartsWith("/etc/apt/", StringComparison.Ordinal) && !f.EndsWith("/apt-hook", StringComparison.Ordinal)))
         {
             string fromRpm = Path.Combine(Installed.RpmRoot, file.TrimStart('/'));
             string fromDeb = Path.Combine(Installed.DebRoot, file.TrimStart('/'));
@@ -77,6 +78,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
             Assert.Equal(Sha256(fromDeb), Sha256(fromRpm));
         }
         Assert.False(Directory.Exists(Path.Combine(Installed.RpmRoot, "etc/apt")));
+        Assert.False(File.Exists(Path.Combine(Installed.RpmRoot, "etc/kata-preflight/apt-hook")));
     }
 
     [Fact]
