@@ -28,6 +28,9 @@ public sealed record PreflightPolicy(
 {
     public const string DefaultPath = "/etc/kata-preflight/policy.toml";
 
+    /// <summary>The keys a policy file may have at its top level (the man page's POLICY section lists exactly these).</summary>
+    public static readonly IReadOnlyList<string> TopLevelKeys = ["fail-on", "ignore", "severity", "protocol", "versions", "hooks"];
+
     /// <summary>
     /// `[hooks] enforce`: whether a block verdict stops a package operation (APT hook, Kata's postinst/%posttrans).
     /// On unless the admin turned it off; KATA_PREFLIGHT_ENFORCE beats it for one run (see <see cref="Enforcement"/>).
@@ -125,7 +128,7 @@ public sealed record PreflightPolicy(
                     break;
                 default:
                     throw new HostConfigException(displayName,
-                        $"unknown key '{entry.Key}' (expected fail-on, ignore, severity, protocol, versions, hooks)");
+                        $"unknown key '{entry.Key}' (expected {string.Join(", ", TopLevelKeys)})");
             }
         }
         return policy;
