@@ -12,6 +12,8 @@ packages=(
   gcc zlib1g-dev libssl3 apt
   # The 1.x (gRPC) runtime and agent fixtures are generated with gogo's protoc-gen-gogofast.
   gogoprotobuf
+  # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
+  lintian rpmlint
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
