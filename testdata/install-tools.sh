@@ -14,6 +14,8 @@ packages=(
   gogoprotobuf
   # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
   lintian rpmlint
+  # The documentation tests ask fish what the shipped fish completion offers.
+  fish
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)

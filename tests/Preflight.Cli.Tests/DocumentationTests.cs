@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Preflight.Cli.Tests;
 
 /// <summary>
-/// The man page, the bash completion and README's command table are written by hand, so these tests hold them to
+/// The man page, the bash and fish completions and README's command table are written by hand, so these tests hold them to
 /// the command tree kata-preflight actually parses (App.BuildRoot()): every command, option (with its aliases in
 /// the man page), accepted value and exit code must be in each, and nothing that is not. A new option, a removed
 /// command or a value that exits 2 fails here, not in an operator's shell.
@@ -240,6 +240,59 @@ public sealed partial class DocumentationTests(ITestOutputHelper output)
         var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
         Assert.Equal(queries.Count, lines.Count);
         return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+    }
+
+    [Fact]
+    public void Fish_completion_offers_exactly_the_commands_options_and_values_of_each_command()
+    {
+        // fish completes options only after "-", commands only without; both are asked, and every value list.
+        var queries = new List<(string Typed, HashSet<string> Expected)>();
+        foreach (CommandDoc command in Tree)
+        {
+            string typed = string.Join(' ', command.Words);
+            queries.Add((typed, command.Subcommands.ToHashSet()));
+            queries.Add((typed + "-", command.Options.SelectMany(o => o.Spellings).ToHashSet()));
+            foreach (OptionDoc option in command.Options.Where(o => o.Values.Count > 0))
+            {
+                queries.Add((typed + option.Name + " ", option.Values));
+            }
+        }
+        IReadOnlyList<SortedSet<string>> offered = RunFish(queries.Select(q => q.Typed).ToList());
+
+        for (int i = 0; i < queries.Count; i++)
+        {
+            Assert.True(queries[i].Expected.SetEquals(offered[i]),
+                $"fish completion of `{queries[i].Typed}`: offers {Join(offered[i])}, kata-preflight has {Join(queries[i].Expected)}");
+        }
+    }
+
+    /// <summary>
+    /// Asks fish what it completes for each command line, in an empty directory (file arguments complete to
+    /// nothing there) and with no user configuration.
+    /// </summary>
+    private IReadOnlyList<SortedSet<string>> RunFish(IReadOnlyList<string> commandLines)
+    {
+        string empty = Directory.CreateTempSubdirectory("kata-preflight-fish-").FullName;
+        try
+        {
+            var script = new System.Text.StringBuilder();
+            script.AppendLine($"source '{Path.Combine(TestData.Root, "packaging/completion/kata-preflight.fish")}'");
+            foreach (string line in commandLines)
+            {
+                script.AppendLine($"echo offered: (complete -C'{line}' | cut -f1)");
+            }
+            Installed.ProcessResult result = Installed.Installed.Run([Installed.Installed.FindTool("fish"), "--no-config", "-c", script.ToString()],
+                null, [("PATH", "/usr/bin:/bin"), ("HOME", empty)], empty);
+            output.WriteLine(result.ToString());
+            Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
+            var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(commandLines.Count, lines.Count);
+            return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
     }
 
     // ---- README ----

@@ -19,6 +19,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         "/usr/bin/kata-preflight",
         "/usr/share/man/man1/kata-preflight.1.gz",
         "/usr/share/bash-completion/completions/kata-preflight",
+        "/usr/share/fish/vendor_completions.d/kata-preflight.fish",
         "/etc/kata-preflight/policy.toml",
         "/etc/apt/apt.conf.d/70kata-preflight",
         "/etc/kata-preflight/apt-hook",
