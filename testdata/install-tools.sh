@@ -3,10 +3,10 @@
 set -euo pipefail
 packages=(
   e2fsprogs xfsprogs erofs-utils cpio gzip zstd xz-utils lz4 fdisk cryptsetup-bin
-  protobuf-compiler golang-go golang-github-gogo-protobuf-dev golang-google-protobuf-dev
+  protobuf-compiler golang-go golang-github-gogo-protobuf-dev gogoprotobuf golang-google-protobuf-dev
   golang-github-containerd-ttrpc-dev protoc-gen-go
   librust-protobuf-dev librust-ttrpc-dev
-  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu rpm dpkg-dev binutils ca-certificates
+  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu libc6-dev-arm64-cross libc6-dev-s390x-cross rpm dpkg-dev binutils ca-certificates
   # kata-preflight's own packages (testdata/own-package): NativeAOT links with gcc and zlib; the installed binary
   # loads OpenSSL; apt-get runs the installed APT hook in a sandboxed transaction.
   gcc zlib1g-dev libssl3 apt

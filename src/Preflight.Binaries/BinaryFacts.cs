@@ -21,7 +21,23 @@ public sealed record BinaryFacts(
     /// one; a binary linking both (a containerd client) leaves Transport null and lists both here.
     /// </summary>
     public IReadOnlyList<string> TransportLibraries { get; init; } = [];
+
+    /// <summary>
+    /// Every "/package.Service/Name..." text in the binary as it stands, the name's end undecided (packed neighbours
+    /// included). It answers "do these bytes occur at all?", which needs no end: a caller that knows which method it
+    /// looks for checks whether some run starts with it. Unlike <see cref="Methods"/>, nothing here is a claim that a
+    /// method exists.
+    /// </summary>
+    public IReadOnlyList<MethodPathRun> MethodPaths { get; init; } = [];
 }
+
+/// <summary>
+/// One method-path-shaped text: the service ("grpc.AgentService") and the longest name-like run after its '/'
+/// ("SignalProcessSoftware" where a packed neighbour follows). InNotSupportedMessage is true when the run is followed
+/// by " is not supported": ttrpc-rust's generated default handler answers a method the server does not override with
+/// that text, so such a run shows the generated code knows the method, not that a server registered it.
+/// </summary>
+public sealed record MethodPathRun(string Service, string Run, bool InNotSupportedMessage);
 
 /// <summary>ELF identity: machine ("x86_64", "aarch64", "s390x", "ppc64le", ...), "little"/"big", 32/64.</summary>
 public sealed record ElfInfo(string Machine, string Endianness, int Class, string? BuildId, bool Stripped);
@@ -38,13 +54,26 @@ public sealed record EmbeddedDescriptor(
     long Offset,
     byte[] Bytes);
 
+/// <summary>What a method fact rests on.</summary>
+public enum MethodSource
+{
+    /// <summary>A service descriptor lists it (and, with it, every other method of that service).</summary>
+    Descriptor,
+
+    /// <summary>A delimited "/package.Service/Method" string; says nothing about the service's other methods.</summary>
+    MethodString,
+}
+
 /// <summary>
 /// A method the binary knows, as "package.Service/Method" full name ("grpc.AgentService/CreateContainer"),
-/// with what the fact rests on: "descriptor" or "method-strings".
+/// with what the fact rests on.
 /// </summary>
-public sealed record MethodEvidence(string Service, string Method, string Evidence)
+public sealed record MethodEvidence(string Service, string Method, MethodSource Source)
 {
     public string FullName => Service + "/" + Method;
+
+    /// <summary>The word reports print: "descriptor" or "method-strings".</summary>
+    public string Evidence => Source == MethodSource.Descriptor ? "descriptor" : "method-strings";
 }
 
 /// <summary>Go build info as `go version -m` prints it.</summary>

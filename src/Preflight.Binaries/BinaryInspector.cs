@@ -37,7 +37,8 @@ public static class BinaryInspector
         var code = X86CodeIndex.Build(data, elf);
         // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
         var headers = constants is not null || go is null ? StringHeaderIndex.Build(data, elf) : null;
-        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code));
+        var pathRuns = new List<MethodPathRun>();
+        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code, pathRuns));
         var libraries = TransportDetector.Libraries(data, go);
         var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, headers, code, constants);
         return new BinaryFacts(
@@ -53,6 +54,7 @@ public static class BinaryInspector
             constantEvidence)
         {
             TransportLibraries = libraries,
+            MethodPaths = pathRuns,
         };
     }
 
@@ -72,7 +74,7 @@ public static class BinaryInspector
                 {
                     if (seen.Add((serviceName, method.Name)))
                     {
-                        methods.Add(new MethodEvidence(serviceName, method.Name, "descriptor"));
+                        methods.Add(new MethodEvidence(serviceName, method.Name, MethodSource.Descriptor));
                     }
                 }
             }
@@ -84,7 +86,7 @@ public static class BinaryInspector
         {
             if (!described.Contains(service) && seen.Add((service, method)))
             {
-                methods.Add(new MethodEvidence(service, method, "method-strings"));
+                methods.Add(new MethodEvidence(service, method, MethodSource.MethodString));
             }
         }
         return methods;

@@ -24,10 +24,19 @@ public static class MethodStringScanner
 
     public static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data) => Scan(data, null, null);
 
-    internal static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code)
+    internal static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code) =>
+        Scan(data, elf, code, null);
+
+    /// <summary>
+    /// As <see cref="Scan(ReadOnlySpan{byte})"/>; when <paramref name="runs"/> is given, also collects every path-shaped
+    /// text as it stands, end undecided (see <see cref="MethodPathRun"/>), in the same pass.
+    /// </summary>
+    internal static IReadOnlyList<(string Service, string Method)> Scan(
+        ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code, List<MethodPathRun>? runs)
     {
         var found = new HashSet<(string, string)>();
         var ordered = new List<(string, string)>();
+        var seenRuns = new HashSet<MethodPathRun>();
         for (int from = 0; from < data.Length && ordered.Count < MaxMethods;)
         {
             int index = data[from..].IndexOf((byte)'/');
@@ -37,6 +46,17 @@ public static class MethodStringScanner
             }
             int slash = from + index;
             from = slash + 1;
+            if (runs is not null && runs.Count < MaxMethods && IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
+            {
+                var run = new MethodPathRun(
+                    Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]),
+                    Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]),
+                    data[methodEnd..].StartsWith(" is not supported"u8));
+                if (seenRuns.Add(run))
+                {
+                    runs.Add(run);
+                }
+            }
             if (TryReadPath(data, slash, elf, code, out string service, out string method) && found.Add((service, method)))
             {
                 ordered.Add((service, method));

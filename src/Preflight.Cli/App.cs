@@ -71,6 +71,8 @@ public static class App
         root.Subcommands.Add(CheckCommand.Build(io));
         root.Subcommands.Add(InspectCommands.Build(io));
         root.Subcommands.Add(DiffCommand.Build(io));
+        root.Subcommands.Add(MatrixCommand.Build(io));
+        root.Subcommands.Add(ReleasesCommand.Build(io));
         root.Subcommands.Add(FingerprintCommand.Build(io));
         root.Subcommands.Add(ExportProtoCommand.Build(io));
         root.Subcommands.Add(RulesCommand.Build(io));

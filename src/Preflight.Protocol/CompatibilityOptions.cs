@@ -22,25 +22,12 @@ public sealed record CompatibilityOptions
     public IReadOnlySet<string> ExpectedServices { get; init; } =
         new SortedSet<string>(StringComparer.Ordinal) { "grpc.AgentService", "grpc.Health" };
 
-    /// <summary>Methods ("package.Service/Method") whose absence on the agent blocks instead of warns.</summary>
-    public IReadOnlySet<string> RequiredRpcs { get; init; } = new SortedSet<string>(StringComparer.Ordinal)
-    {
-        "grpc.AgentService/CreateSandbox",
-        "grpc.AgentService/CreateContainer",
-        "grpc.AgentService/StartContainer",
-        "grpc.AgentService/ExecProcess",
-        "grpc.AgentService/WaitProcess",
-        "grpc.AgentService/RemoveContainer",
-        "grpc.AgentService/DestroySandbox",
-        "grpc.AgentService/ReadStdout",
-        "grpc.AgentService/ReadStderr",
-        "grpc.AgentService/WriteStdin",
-        "grpc.AgentService/CloseStdin",
-        "grpc.AgentService/SignalProcess",
-        // Required from 1.3.0 on: a runtime older than that has no such method, so it is never missing for it.
-        "grpc.AgentService/GetGuestDetails",
-        "grpc.Health/Check",
-    };
+    /// <summary>
+    /// Methods ("package.Service/Method") whose proven absence on the agent blocks instead of warns. Null (the
+    /// default): the RPCs the runtime's own release calls on every sandbox, from the release catalog's required.tsv
+    /// (<see cref="Catalog.ReleaseCatalog.RequiredRpcs"/>); a policy may name its own list.
+    /// </summary>
+    public IReadOnlySet<string>? RequiredRpcs { get; init; }
 
     /// <summary>Storage drivers and device types that runtimes send, with the release history behind each.</summary>
     public IReadOnlyList<ProtocolConstant> Constants { get; init; } =

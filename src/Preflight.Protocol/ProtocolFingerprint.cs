@@ -13,10 +13,16 @@ namespace Preflight.Protocol;
 /// </summary>
 public static class ProtocolFingerprint
 {
-    public static string Compute(ProtocolSurface surface, CompatibilityOptions options)
+    /// <summary>Null when the surface has none of the expected services: a hash of nothing would equal every other
+    /// hash of nothing (an agent with no protocol, a runtime-rs client, /bin/ls) and prove nothing.</summary>
+    public static string? Compute(ProtocolSurface surface, CompatibilityOptions options)
     {
         ArgumentNullException.ThrowIfNull(surface);
         ArgumentNullException.ThrowIfNull(options);
+        if (!options.ExpectedServices.Any(surface.Services.ContainsKey))
+        {
+            return null;
+        }
         var canon = new Canonicalizer(surface);
         var text = new StringBuilder();
         foreach (string name in options.ExpectedServices.Order(StringComparer.Ordinal))
@@ -35,6 +41,28 @@ public static class ProtocolFingerprint
             }
         }
         return "sha256:" + Hex(text.ToString());
+    }
+
+    /// <summary>
+    /// What a fingerprint rests on, for reports: "no protocol read" (null fingerprint), "descriptors", "method names
+    /// only" (some method has no types: its signature is "untyped" in the hash), "release catalog" or
+    /// "descriptors + release catalog" when the catalog supplied part or all of it.
+    /// </summary>
+    public static string Basis(ProtocolSurface surface, CompatibilityOptions options)
+    {
+        var services = options.ExpectedServices.Where(surface.Services.ContainsKey).Select(s => surface.Services[s]).ToList();
+        if (services.Count == 0)
+        {
+            return "no protocol read";
+        }
+        bool untyped = services.Any(s => s.Methods.Any(m => !m.HasTypes));
+        string own = untyped ? "method names only" : "descriptors";
+        if (surface.CatalogProtocol is null)
+        {
+            return own;
+        }
+        bool wholly = services.All(s => s.Evidence == Evidence.Catalog) && !surface.HasDescriptors;
+        return wholly ? "release catalog" : (untyped ? "method names" : "descriptors") + " + release catalog";
     }
 
     private static string Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

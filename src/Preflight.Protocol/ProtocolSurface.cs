@@ -4,8 +4,30 @@ using Preflight.Binaries;
 
 namespace Preflight.Protocol;
 
-/// <summary>One RPC as a side knows it. InputType/OutputType are full names without the leading dot, or null when
-/// the method is known only from method-registration strings (Evidence "method-strings").</summary>
+/// <summary>Where a protocol fact comes from. Reports print it; the rules decide what it can prove.</summary>
+public enum Evidence
+{
+    /// <summary>A descriptor compiled into the binary (or a descriptor set given as input).</summary>
+    Descriptor,
+
+    /// <summary>A method-registration string ("/grpc.AgentService/CreateContainer") in the binary.</summary>
+    MethodString,
+
+    /// <summary>The method's path occurs in the binary's bytes, asked for by name; its end was not delimited.</summary>
+    ByteImage,
+
+    /// <summary>Kata's protocol at the binary's release, from the shipped release catalog, not from the binary.</summary>
+    Catalog,
+
+    /// <summary>Request/response type names taken from the other side's service of the same name.</summary>
+    PeerSignature,
+}
+
+/// <summary>
+/// One RPC as a side knows it. InputType/OutputType are full names without the leading dot, or null when the method
+/// is known only by name. Evidence is where the method itself is known from; TypesFrom where its types came from
+/// when that differs (a catalog or the other side's signature over this side's own messages).
+/// </summary>
 public sealed record MethodSurface(
     string Service,
     string Name,
@@ -13,17 +35,41 @@ public sealed record MethodSurface(
     string? OutputType,
     bool ClientStreaming,
     bool ServerStreaming,
-    string Evidence)
+    Evidence Evidence)
 {
     public string FullName => Service + "/" + Name;
 
     public bool HasTypes => InputType is not null && OutputType is not null;
+
+    public Evidence? TypesFrom { get; init; }
+
+    /// <summary>This method typed with another method's signature, which <paramref name="source"/> supplied.</summary>
+    public MethodSurface WithSignatureOf(MethodSurface other, Evidence source) => this with
+    {
+        InputType = other.InputType,
+        OutputType = other.OutputType,
+        ClientStreaming = other.ClientStreaming,
+        ServerStreaming = other.ServerStreaming,
+        TypesFrom = source,
+    };
 }
 
-/// <summary>A service ("grpc.AgentService") and its methods, sorted by name.</summary>
-public sealed record ServiceSurface(string FullName, IReadOnlyList<MethodSurface> Methods)
+/// <summary>
+/// A service ("grpc.AgentService") and its methods, sorted by name. Complete is true when the source lists every
+/// method (a service descriptor, or the catalog's protocol of the binary's own release): only then does a method's
+/// absence here prove the side lacks it.
+/// </summary>
+public sealed record ServiceSurface(string FullName, IReadOnlyList<MethodSurface> Methods, bool Complete, Evidence Evidence)
 {
     public MethodSurface? Find(string method) => Methods.FirstOrDefault(m => m.Name == method);
+}
+
+/// <summary>The answer to "does this side have X?" from what was read: yes, proven no, or not known.</summary>
+public enum Presence
+{
+    Present,
+    Absent,
+    Unknown,
 }
 
 /// <summary>
@@ -33,9 +79,6 @@ public sealed record ServiceSurface(string FullName, IReadOnlyList<MethodSurface
 /// </summary>
 public sealed class ProtocolSurface
 {
-    public const string DescriptorEvidence = "descriptor";
-    public const string MethodStringsEvidence = "method-strings";
-
     private readonly Dictionary<string, DescriptorProto> messages;
     private readonly Dictionary<string, EnumDescriptorProto> enums;
 
@@ -56,6 +99,24 @@ public sealed class ProtocolSurface
         Transport = transport;
         Constants = constants;
     }
+
+    /// <summary>Method-path texts of the binary (empty for a descriptor set), for <see cref="ProbeMethod"/>.</summary>
+    public IReadOnlyList<MethodPathRun> PathRuns { get; private init; } = [];
+
+    /// <summary>
+    /// The catalog protocol this surface was completed from ("3.29.0", the distinct set's first release), or null
+    /// when every fact is the binary's own. For a catalog surface itself, its own name.
+    /// </summary>
+    public string? CatalogProtocol { get; private init; }
+
+    /// <summary>What the catalog supplied, in words, for reports ("grpc.Health (service)", "types of 33 methods").</summary>
+    public IReadOnlyList<string> CatalogParts { get; private init; } = [];
+
+    /// <summary>The release version the binary states ("2.2.0"), when known; decides which RPCs a runtime requires.</summary>
+    public string? Version { get; private init; }
+
+    /// <summary>The number of messages the surface defines (own and completed).</summary>
+    public int MessageCount => messages.Count;
 
     /// <summary>The descriptors this surface was built from, with normalized file names, in first-seen order.</summary>
     public IReadOnlyList<FileDescriptorProto> Files { get; }
@@ -84,10 +145,224 @@ public sealed class ProtocolSurface
         enums.TryGetValue(TrimDot(fullName), out var value) ? value : null;
 
     public ProtocolSurface WithTransport(string? transport) =>
-        new(Files, Services, messages, enums, SyntaxByMessage, NormalizeTransport(transport), Constants);
+        new(Files, Services, messages, enums, SyntaxByMessage, NormalizeTransport(transport), Constants)
+        {
+            PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = Version,
+        };
 
-    public ProtocolSurface WithConstants(IReadOnlyList<ConstantEvidence> constants) =>
-        new(Files, Services, messages, enums, SyntaxByMessage, Transport, constants);
+    public ProtocolSurface WithVersion(string? version) =>
+        new(Files, Services, messages, enums, SyntaxByMessage, Transport, Constants)
+        {
+            PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = version,
+        };
+
+    /// <summary>
+    /// This binary's own protocol completed with its release's protocol from the catalog, own facts first: a service
+    /// the binary describes completely stays as it is; a service known only by name gets the release's method
+    /// signatures, and the release's other methods unless the binary's bytes prove it lacks them; a service the
+    /// binary shows nothing of comes from the release unless its bytes prove there is no server for it; messages and
+    /// enums the binary does not define come from the release. What was taken is listed in CatalogParts.
+    /// </summary>
+    internal ProtocolSurface CompletedFrom(ProtocolSurface release, string protocol, IEnumerable<string> expectedServices)
+    {
+        var parts = new List<string>();
+        var services = new SortedDictionary<string, ServiceSurface>(Services.ToDictionary(), StringComparer.Ordinal);
+        foreach (string name in expectedServices.Order(StringComparer.Ordinal))
+        {
+            if (!release.Services.TryGetValue(name, out var releaseService))
+            {
+                continue;
+            }
+            services.TryGetValue(name, out var own);
+            if (own is { Complete: true })
+            {
+                continue;
+            }
+            if (own is null)
+            {
+                if (ProbeService(name) != Presence.Absent)
+                {
+                    services[name] = releaseService;
+                    parts.Add($"{name} ({releaseService.Methods.Count} methods)");
+                }
+                continue;
+            }
+            var known = releaseService.Methods.Select(m => m.Name).Concat(own.Methods.Select(m => m.Name)).ToHashSet(StringComparer.Ordinal);
+            var methods = new SortedDictionary<string, MethodSurface>(StringComparer.Ordinal);
+            int typed = 0;
+            foreach (var method in own.Methods)
+            {
+                var releaseMethod = releaseService.Find(method.Name);
+                if (!method.HasTypes && releaseMethod is not null)
+                {
+                    methods[method.Name] = method.WithSignatureOf(releaseMethod, Evidence.Catalog);
+                    typed++;
+                }
+                else
+                {
+                    methods[method.Name] = method;
+                }
+            }
+            int added = 0;
+            foreach (var releaseMethod in releaseService.Methods)
+            {
+                if (methods.ContainsKey(releaseMethod.Name))
+                {
+                    continue;
+                }
+                var presence = ProbeMethod(name, releaseMethod.Name, known);
+                if (presence == Presence.Absent)
+                {
+                    continue;
+                }
+                methods[releaseMethod.Name] = presence == Presence.Present
+                    ? releaseMethod with { Evidence = Evidence.ByteImage, TypesFrom = Evidence.Catalog }
+                    : releaseMethod;
+                added++;
+            }
+            services[name] = new ServiceSurface(name, methods.Values.ToList(), true, own.Evidence);
+            parts.Add($"{name}: signatures of {typed + added} methods" + (added > 0 ? $", {added} of them not named by a delimited string" : ""));
+        }
+
+        // Only the types the services reach and the binary leaves undefined come from the release: a message nobody
+        // sends is no part of the comparison, and taking it would only blur what the binary itself said.
+        var mergedMessages = new Dictionary<string, DescriptorProto>(messages, StringComparer.Ordinal);
+        var mergedEnums = new Dictionary<string, EnumDescriptorProto>(enums, StringComparer.Ordinal);
+        var mergedSyntax = new Dictionary<string, string>(SyntaxByMessage.ToDictionary(), StringComparer.Ordinal);
+        int addedMessages = 0;
+        var pending = new Stack<string>(services.Values.SelectMany(s => s.Methods)
+            .SelectMany(m => new[] { m.InputType, m.OutputType }).OfType<string>());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            string name = TrimDot(pending.Pop());
+            if (!seen.Add(name) || IsWellKnown(name))
+            {
+                continue; // well-known types have a fixed shape; their absence from a binary hides nothing
+            }
+            if (!mergedMessages.TryGetValue(name, out var message) && release.messages.TryGetValue(name, out message))
+            {
+                mergedMessages[name] = message;
+                mergedSyntax[name] = release.SyntaxByMessage[name];
+                addedMessages++;
+                AddNestedEnums(release, name, message, mergedEnums);
+            }
+            if (message is null)
+            {
+                if (!mergedEnums.ContainsKey(name) && release.enums.TryGetValue(name, out var enumType))
+                {
+                    mergedEnums[name] = enumType;
+                }
+                continue;
+            }
+            foreach (var field in message.Field)
+            {
+                if (field.HasTypeName)
+                {
+                    pending.Push(field.TypeName);
+                }
+            }
+        }
+        if (addedMessages > 0)
+        {
+            parts.Add(messages.Count == 0 ? $"every message ({addedMessages})" : $"{addedMessages} message(s) the binary does not describe");
+        }
+        return new ProtocolSurface(Files, services, mergedMessages, mergedEnums, mergedSyntax, Transport ?? release.Transport, Constants)
+        {
+            PathRuns = PathRuns,
+            Version = Version,
+            CatalogProtocol = parts.Count > 0 ? protocol : null,
+            CatalogParts = parts,
+        };
+    }
+
+    /// <summary>This surface marked as the catalog's protocol <paramref name="protocol"/> in full.</summary>
+    internal ProtocolSurface AsCatalog(string protocol)
+    {
+        var services = Services.ToDictionary(
+            s => s.Key,
+            s => s.Value with { Evidence = Evidence.Catalog, Methods = s.Value.Methods.Select(m => m with { Evidence = Evidence.Catalog }).ToList() },
+            StringComparer.Ordinal);
+        return new(Files, services, messages, enums, SyntaxByMessage, Transport, Constants)
+        {
+            CatalogProtocol = protocol,
+            CatalogParts = ["the whole protocol"],
+        };
+    }
+
+    /// <summary>Whether a message type is defined here (well-known google.protobuf types count as defined: their
+    /// shape is fixed by the protobuf project and binaries often leave their descriptors out).</summary>
+    public bool Defines(string typeName)
+    {
+        string name = TrimDot(typeName);
+        return IsWellKnown(name) || messages.ContainsKey(name) || enums.ContainsKey(name);
+    }
+
+    internal static bool IsWellKnown(string name) => name.StartsWith("google.protobuf.", StringComparison.Ordinal);
+
+    private static void AddNestedEnums(ProtocolSurface release, string messageName, DescriptorProto message, Dictionary<string, EnumDescriptorProto> into)
+    {
+        foreach (var enumType in message.EnumType)
+        {
+            string name = messageName + "." + enumType.Name;
+            if (release.enums.TryGetValue(name, out var value))
+            {
+                into.TryAdd(name, value);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the binary's bytes hold this method's path ("/grpc.AgentService/SignalProcess"), the registration
+    /// form ttrpc-rust up to 0.6 and gRPC use. Present: some path text starts with the name and no longer name in
+    /// <paramref name="knownNames"/> explains it better ("AddSwapPath" is not "AddSwap"). Absent: the binary registers
+    /// this service's methods as path strings (a path of it occurs outside ttrpc's "is not supported" default
+    /// handler text) and none starts with this name, so no server in it can route the call. Anything else is
+    /// Unknown: a binary that builds names at run time (ttrpc-rust 0.7+) proves nothing by missing bytes.
+    /// </summary>
+    public Presence ProbeMethod(string service, string method, IReadOnlyCollection<string> knownNames)
+    {
+        bool registersByPath = false;
+        foreach (var run in PathRuns)
+        {
+            if (run.Service != service)
+            {
+                continue;
+            }
+            registersByPath |= !run.InNotSupportedMessage;
+            if (run.Run.StartsWith(method, StringComparison.Ordinal) && LongestKnownPrefix(run.Run, method, knownNames) == method)
+            {
+                return Presence.Present;
+            }
+        }
+        return registersByPath ? Presence.Absent : Presence.Unknown;
+    }
+
+    /// <summary>
+    /// Whether the binary's bytes hold any path of this service. Absent only when the binary registers some other
+    /// service by path strings and none of this one occurs: then it has no server for it.
+    /// </summary>
+    public Presence ProbeService(string service)
+    {
+        if (PathRuns.Any(r => r.Service == service))
+        {
+            return Presence.Present;
+        }
+        return PathRuns.Any(r => !r.InNotSupportedMessage) ? Presence.Absent : Presence.Unknown;
+    }
+
+    private static string LongestKnownPrefix(string run, string method, IReadOnlyCollection<string> knownNames)
+    {
+        string best = method;
+        foreach (string name in knownNames)
+        {
+            if (name.Length > best.Length && run.StartsWith(name, StringComparison.Ordinal))
+            {
+                best = name;
+            }
+        }
+        return best;
+    }
 
     /// <summary>Every message and enum full name a method reaches through its request and response, nested, imported
     /// and map types included. Cycle-safe. Types the surface does not define are skipped.</summary>
@@ -159,10 +434,15 @@ public sealed class ProtocolSurface
             }
         }
         var methodsFromStrings = facts.Methods
-            .Where(m => m.Evidence == MethodStringsEvidence)
+            .Where(m => m.Source == MethodSource.MethodString)
             .Select(m => (m.Service, m.Method))
             .ToList();
-        return Build(files, methodsFromStrings, TransportOf(facts), facts.Constants);
+        var surface = Build(files, methodsFromStrings, TransportOf(facts), facts.Constants);
+        return new ProtocolSurface(surface.Files, surface.Services, surface.messages, surface.enums, surface.SyntaxByMessage,
+            surface.Transport, surface.Constants)
+        {
+            PathRuns = facts.MethodPaths,
+        };
     }
 
     /// <summary>
@@ -251,7 +531,7 @@ public sealed class ProtocolSurface
                 {
                     byName.TryAdd(method.Name, new MethodSurface(
                         prefix + service.Name, method.Name, TrimDot(method.InputType), TrimDot(method.OutputType),
-                        method.ClientStreaming, method.ServerStreaming, DescriptorEvidence));
+                        method.ClientStreaming, method.ServerStreaming, Evidence.Descriptor));
                 }
             }
         }
@@ -266,13 +546,14 @@ public sealed class ProtocolSurface
             {
                 continue;
             }
-            GetOrAdd(methods, service).TryAdd(method, new MethodSurface(service, method, null, null, false, false, MethodStringsEvidence));
+            GetOrAdd(methods, service).TryAdd(method, new MethodSurface(service, method, null, null, false, false, Evidence.MethodString));
         }
 
         var services = new SortedDictionary<string, ServiceSurface>(StringComparer.Ordinal);
         foreach (var (name, byName) in methods)
         {
-            services[name] = new ServiceSurface(name, byName.Values.ToList());
+            bool complete = described.Contains(name);
+            services[name] = new ServiceSurface(name, byName.Values.ToList(), complete, complete ? Evidence.Descriptor : Evidence.MethodString);
         }
         return new ProtocolSurface(files, services, messages, enums, syntax, NormalizeTransport(transport), constants);
     }

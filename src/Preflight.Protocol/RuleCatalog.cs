@@ -6,9 +6,9 @@ namespace Preflight.Protocol;
 public static class RuleCatalog
 {
     internal static readonly IReadOnlyList<ISurfaceRule> SurfaceRules =
-        [new ProtocolUnverified(), new TransportMismatch(), new FieldsUnverified(), new DriverUnknownToAgent()];
+        [new ProtocolUnverified(), new TransportMismatch(), new DriverUnknownToAgent()];
 
-    internal static readonly IReadOnlyList<IServiceRule> ServiceRules = [new ServiceMissing()];
+    internal static readonly IReadOnlyList<IServiceRule> ServiceRules = [new ServiceMissing(), new ServiceUnverified()];
 
     internal static readonly IReadOnlyList<IMethodRule> MethodRules =
         [new RpcMissing(), new RpcStreamingChanged(), new RpcRequestChanged(), new RpcResponseChanged()];
@@ -38,6 +38,8 @@ public static class RuleCatalog
     public static IReadOnlyList<RuleInfo> All { get; } = SurfaceRules.Cast<IRule>()
         .Concat(ServiceRules).Concat(MethodRules).Concat(FieldRules).Concat(EnumValueRules)
         .Select(r => r.Info)
+        .Concat([RpcsUnverified.Rule, TypesUnresolved.Rule, FieldsUnverified.Rule])
+        .Concat(Catalog.ResolutionRules.All)
         .OrderBy(r => r.Id, StringComparer.Ordinal)
         .ToList();
 }

@@ -5,7 +5,8 @@ namespace Preflight.Tests;
 
 public class FingerprintTests
 {
-    private static string Print(ProtocolSurface surface) => ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default);
+    private static string Print(ProtocolSurface surface) =>
+        ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default) ?? throw new Xunit.Sdk.XunitException("no fingerprint");
 
     [Fact]
     public void SameVersionGivesTheSameFingerprint()
@@ -77,7 +78,8 @@ public class FingerprintTests
     public void RecursiveTypesTerminateAndAreStable()
     {
         var options = CompatibilityOptions.Default with { ExpectedServices = new HashSet<string> { "grpc.AgentService" } };
-        string first = ProtocolFingerprint.Compute(SurfaceTests.Misc("recursive"), options);
+        string? first = ProtocolFingerprint.Compute(SurfaceTests.Misc("recursive"), options);
+        Assert.NotNull(first);
         Assert.Equal(first, ProtocolFingerprint.Compute(SurfaceTests.Misc("recursive"), options));
         Assert.NotEqual(ProtocolFingerprint.Compute(Fixtures.History("1.0.0"), options), first);
     }

@@ -89,7 +89,7 @@ public class SurfaceTests
     {
         // A 3.5 agent without descriptors: only its ttrpc registration strings name the methods.
         var known = Fixtures.History("3.5.0").Services.Values.SelectMany(s => s.Methods)
-            .Select(m => new MethodEvidence(m.Service, m.Name, "method-strings")).ToList();
+            .Select(m => new MethodEvidence(m.Service, m.Name, MethodSource.MethodString)).ToList();
         var agent = ProtocolSurface.FromFacts(Facts([], known, "ttrpc", []));
         Assert.False(agent.HasDescriptors);
         var findings = CompatibilityChecker.Compare(Fixtures.History("3.30.0", withTransport: true), agent, CompatibilityOptions.Default);

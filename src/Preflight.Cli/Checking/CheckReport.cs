@@ -1,10 +1,15 @@
 using Preflight.Binaries;
 using Preflight.Host.Config;
 using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
 
 namespace Preflight.Cli.Checking;
 
-/// <summary>What a report says about one side of a pair: enough to tell which binary was judged.</summary>
+/// <summary>
+/// What a report says about one side of a pair: enough to tell which binary was judged and what its protocol rests
+/// on. Fingerprint is null when no protocol was read; FingerprintBasis says what it was computed from; Releases names
+/// the Kata releases whose protocol it equals; Catalog lists what the release catalog supplied (empty: nothing).
+/// </summary>
 public sealed record SideSummary(
     string Path,
     string? Version,
@@ -15,15 +20,30 @@ public sealed record SideSummary(
     string? Fingerprint,
     string? Sha256)
 {
-    public static SideSummary From(string path, BinaryFacts facts, ProtocolSurface surface, CompatibilityOptions options) => new(
+    public string FingerprintBasis { get; init; } = "no protocol read";
+
+    public string? Releases { get; init; }
+
+    public IReadOnlyList<string> Catalog { get; init; } = [];
+
+    /// <summary>The catalog protocol the side was completed from (null: none).</summary>
+    public string? CatalogProtocol { get; init; }
+
+    public static SideSummary From(string path, BinaryFacts facts, ResolvedProtocol resolved) => new(
         path,
         facts.Version?.Version,
         facts.Version?.Commit,
-        surface.Transport,
+        resolved.Surface.Transport,
         facts.Descriptors.Count,
         facts.Methods.Count,
-        ProtocolFingerprint.Compute(surface, options),
-        facts.Sha256);
+        resolved.Fingerprint,
+        facts.Sha256)
+    {
+        FingerprintBasis = resolved.FingerprintBasis,
+        Releases = resolved.MatchingReleasesText,
+        Catalog = resolved.Surface.CatalogParts,
+        CatalogProtocol = resolved.Surface.CatalogProtocol,
+    };
 }
 
 /// <summary>The guest image side: the image and where its agent was found.</summary>
@@ -44,14 +64,25 @@ public sealed record CheckTarget(
     SideSummary? Runtime,
     IReadOnlyList<Finding> Findings,
     bool Compared,
-    RuntimeClass? RuntimeClass = null);
+    RuntimeClass? RuntimeClass = null)
+{
+    /// <summary>This target's own answer: Unchecked when its pair was not compared.</summary>
+    public Verdict Verdict => Compared ? VerdictCalculator.From(Findings) : Verdict.Unchecked;
+
+    /// <summary>Whether both sides' wire fingerprints exist and are equal: what "protocols match" means.</summary>
+    public bool FingerprintsMatch => Agent?.Fingerprint is string a && a == Runtime?.Fingerprint;
+}
 
 /// <summary>The whole answer of `check`: every target, and the verdict over all of them.</summary>
 public sealed record CheckReport(string Root, IReadOnlyList<CheckTarget> Targets)
 {
     public IEnumerable<Finding> AllFindings => Targets.SelectMany(t => t.Findings);
 
-    public Verdict Verdict => VerdictCalculator.From(AllFindings);
+    /// <summary>Findings that count: not suppressed by the policy.</summary>
+    public IEnumerable<Finding> CountedFindings => AllFindings.Where(f => f.Suppressed is null);
+
+    /// <summary>Unchecked when no pair was compared at all: that is its own answer, never a pass or a warning.</summary>
+    public Verdict Verdict => AnythingCompared ? VerdictCalculator.From(AllFindings) : Verdict.Unchecked;
 
     public bool AnythingCompared => Targets.Any(t => t.Compared);
 }

@@ -5,6 +5,7 @@ using Preflight.Host;
 using Preflight.Host.Config;
 using Preflight.Imaging;
 using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
 
 namespace Preflight.Cli.Checking;
 
@@ -115,7 +116,7 @@ public sealed class HostChecker
     private static CheckReport Finish(HostRoot root, List<CheckTarget> targets, PreflightPolicy policy)
     {
         var judged = targets
-            .Select(t => t with { Findings = t.Findings.Select(policy.Apply).OfType<Finding>().ToList() })
+            .Select(t => t with { Findings = t.Findings.Select(policy.Apply).ToList() })
             .ToList();
         return new CheckReport(root.RootDirectory, judged);
     }
@@ -155,6 +156,8 @@ public sealed class HostChecker
             return new CheckTarget(config, foundBy, hypervisor, imageSummary, null, null, findings, false, runtimeClass);
         }
 
+        findings.AddRange(agentSide.Resolved.Findings);
+        findings.AddRange(runtimeSide.Resolved.Findings);
         findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options));
         if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, request.Policy) is Finding versionFinding)
         {
@@ -163,13 +166,15 @@ public sealed class HostChecker
         return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true, runtimeClass);
     }
 
-    /// <summary>A binary's facts, its protocol surface and the summary reports print, computed once per file.</summary>
-    private sealed record Side(BinaryFacts Facts, ProtocolSurface Surface, SideSummary Summary)
+    /// <summary>A binary's facts, its resolved protocol and the summary reports print, computed once per file.</summary>
+    private sealed record Side(BinaryFacts Facts, ResolvedProtocol Resolved, SideSummary Summary)
     {
-        public static Side From(string path, BinaryFacts facts, CompatibilityOptions options)
+        public ProtocolSurface Surface => Resolved.Surface;
+
+        public static Side From(string path, string side, BinaryFacts facts, CompatibilityOptions options)
         {
-            ProtocolSurface surface = ProtocolSurface.FromFacts(facts);
-            return new Side(facts, surface, SideSummary.From(path, facts, surface, options));
+            ResolvedProtocol resolved = ProtocolResolver.ForBinary(facts, side, options);
+            return new Side(facts, resolved, SideSummary.From(path, facts, resolved));
         }
     }
 
@@ -210,7 +215,7 @@ public sealed class HostChecker
                 _logger.LogDebug("image {Image}: layout {Layout}, filesystem {FileSystem}, agent {Agent} (found by {FoundBy}); read {Bytes} bytes",
                     imageHostPath, inspection.Layout, inspection.FileSystem, inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy, inspection.BytesRead);
                 result = inspection.AgentFacts is BinaryFacts facts
-                    ? new InspectedAgent(inspection, Side.From(inspection.Agent?.ResolvedPath ?? imageHostPath, facts, options), [])
+                    ? new InspectedAgent(inspection, Side.From(inspection.Agent?.ResolvedPath ?? imageHostPath, "agent", facts, options), [])
                     : new InspectedAgent(inspection, null, [CheckRules.Make(CheckRules.AgentNotFound, imageHostPath,
                         $"no kata-agent in the {inspection.FileSystem} filesystem of this {inspection.Layout} image")]);
             }
@@ -240,7 +245,7 @@ public sealed class HostChecker
             {
                 _logger.LogDebug("reading runtime {Runtime} ({Real})", runtimeHostPath, real);
                 BinaryFacts facts = BinaryInspector.InspectFile(real, options.ConstantValues.ToList());
-                result = new InspectedRuntime(Side.From(runtimeHostPath, facts, options), []);
+                result = new InspectedRuntime(Side.From(runtimeHostPath, "runtime", facts, options), []);
             }
             catch (Exception e) when (e is BinaryFormatException or ProtocolFormatException or IOException or UnauthorizedAccessException)
             {

@@ -2,11 +2,15 @@ using Google.Protobuf;
 using Preflight.Binaries;
 using Preflight.Imaging;
 using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
 
 namespace Preflight.Cli.Checking;
 
-/// <summary>One side of a comparison, loaded from whatever the user named.</summary>
-public sealed record LoadedSide(string Path, string Kind, ProtocolSurface Surface, BinaryFacts? Facts, ImageInspection? Image);
+/// <summary>One side of a comparison, loaded from whatever the user named, its protocol resolved against the catalog.</summary>
+public sealed record LoadedSide(string Path, string Kind, ResolvedProtocol Resolved, BinaryFacts? Facts, ImageInspection? Image)
+{
+    public ProtocolSurface Surface => Resolved.Surface;
+}
 
 /// <summary>
 /// Loads a protocol from a SRC argument: an ELF binary, a guest image (disk image or initrd), or a serialized
@@ -17,8 +21,10 @@ public static class ProtocolSource
     /// <summary>FileDescriptorSets of Kata's protocol are tens of KiB; a larger non-ELF, non-image file is not one.</summary>
     private const long MaxDescriptorSetBytes = 64 * 1024 * 1024;
 
-    public static LoadedSide Load(string path, IReadOnlyCollection<string> constants)
+    /// <param name="side">"agent" or "runtime": names the side in what resolving its protocol notices.</param>
+    public static LoadedSide Load(string path, string side, CompatibilityOptions options)
     {
+        IReadOnlyCollection<string> constants = options.ConstantValues.ToList();
         if (!File.Exists(path))
         {
             throw new InputException(path, "no such file");
@@ -26,7 +32,7 @@ public static class ProtocolSource
         if (LooksLikeElf(path))
         {
             BinaryFacts facts = BinaryInspector.InspectFile(path, constants);
-            return new LoadedSide(path, "binary", ProtocolSurface.FromFacts(facts), facts, null);
+            return new LoadedSide(path, "binary", ProtocolResolver.ForBinary(facts, side, options), facts, null);
         }
 
         ImageFormatException? imageError = null;
@@ -37,7 +43,7 @@ public static class ProtocolSource
             {
                 throw new InputException(path, "no kata-agent found in the guest image");
             }
-            return new LoadedSide(path, "image", ProtocolSurface.FromFacts(image.AgentFacts), image.AgentFacts, image);
+            return new LoadedSide(path, "image", ProtocolResolver.ForBinary(image.AgentFacts, side, options), image.AgentFacts, image);
         }
         catch (ImageFormatException e)
         {
@@ -46,7 +52,8 @@ public static class ProtocolSource
 
         if (new FileInfo(path).Length <= MaxDescriptorSetBytes && TryLoadDescriptorSet(path) is ProtocolSurface surface)
         {
-            return new LoadedSide(path, "descriptor-set", surface, null, null);
+            return new LoadedSide(path, "descriptor-set",
+                ProtocolResolver.Resolve(surface, null, side, options, ReleaseCatalog.Default), null, null);
         }
         throw new InputException(path, "not an ELF binary, a guest image or a FileDescriptorSet (" + imageError.Problem + ")");
     }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Preflight.Cli.Checking;
 using Preflight.Cli.Reports;
+using Preflight.Cli.Policy;
 using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
 
 namespace Preflight.Cli.Commands;
 
@@ -16,16 +18,16 @@ public static class DiffCommand
         var verbose = CommonOptions.Verbose();
         var command = new Command("diff",
             "Compare a runtime's protocol with an agent's, from the caller's side (runtime = client, agent = server).\n" +
-            "Exit codes: 0 pass or warn, 1 block, 2 usage, 3 unreadable input.")
+            "Exit codes: 0 pass or warn, 1 block, 2 usage, 3 unreadable input, 4 internal error.")
         {
             agent, runtime, format, verbose,
         };
         command.SetAction(parse =>
         {
             CompatibilityOptions options = CompatibilityOptions.Default;
-            LoadedSide agentSide = ProtocolSource.Load(parse.GetValue(agent)!, options.ConstantValues.ToList());
-            LoadedSide runtimeSide = ProtocolSource.Load(parse.GetValue(runtime)!, options.ConstantValues.ToList());
-            IReadOnlyList<Finding> findings = CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options);
+            LoadedSide agentSide = ProtocolSource.Load(parse.GetValue(agent)!, "agent", options);
+            LoadedSide runtimeSide = ProtocolSource.Load(parse.GetValue(runtime)!, "runtime", options);
+            IReadOnlyList<Finding> findings = Findings(agentSide, runtimeSide, options);
             Verdict verdict = VerdictCalculator.From(findings);
             bool showInfo = parse.GetValue(verbose);
 
@@ -43,8 +45,8 @@ public static class DiffCommand
             }
             else
             {
-                io.Out.WriteLine($"agent    {agentSide.Path} ({agentSide.Kind}, fingerprint {ProtocolFingerprint.Compute(agentSide.Surface, options)})");
-                io.Out.WriteLine($"runtime  {runtimeSide.Path} ({runtimeSide.Kind}, fingerprint {ProtocolFingerprint.Compute(runtimeSide.Surface, options)})");
+                io.Out.WriteLine($"agent    {agentSide.Path} ({Describe(agentSide)})");
+                io.Out.WriteLine($"runtime  {runtimeSide.Path} ({Describe(runtimeSide)})");
                 foreach (Finding f in findings.Where(f => showInfo || f.Severity != Severity.Info))
                 {
                     io.Out.WriteLine($"  {Words.Of(f.Severity).ToUpperInvariant(),-5}  {f.Rule}  {f.Subject}: {f.Message}");
@@ -57,14 +59,48 @@ public static class DiffCommand
         return command;
     }
 
+    /// <summary>
+    /// What resolving each side noticed, the protocol comparison, and the same version rule as `check` (a
+    /// descriptor set states no version, which is no finding of its own). Shared with `matrix`.
+    /// </summary>
+    public static IReadOnlyList<Finding> Findings(LoadedSide agent, LoadedSide runtime, CompatibilityOptions options)
+    {
+        var findings = new List<Finding>();
+        findings.AddRange(agent.Resolved.Findings);
+        findings.AddRange(runtime.Resolved.Findings);
+        findings.AddRange(CompatibilityChecker.Compare(runtime.Surface, agent.Surface, options));
+        if ((agent.Facts, runtime.Facts) is (not null, not null)
+            && VersionPolicy.Evaluate(agent.Facts.Version?.Version, runtime.Facts.Version?.Version, PreflightPolicy.Default) is Finding versionFinding)
+        {
+            findings.Add(versionFinding);
+        }
+        return findings;
+    }
+
+    /// <summary>"binary, 2.2.0, ttrpc, fingerprint sha256:... (descriptors; equal to Kata 2.2.0-2.2.1)".</summary>
+    private static string Describe(LoadedSide side)
+    {
+        ResolvedProtocol r = side.Resolved;
+        string text = $"{side.Kind}, {side.Facts?.Version?.Version ?? "version unknown"}, {r.Surface.Transport ?? "transport unknown"}, " +
+            $"fingerprint {r.Fingerprint ?? "none"} ({r.FingerprintBasis}" +
+            (r.MatchingReleasesText is string releases ? $"; equal to Kata {releases}" : "") + ")";
+        return r.Surface.CatalogProtocol is string protocol && r.Surface.CatalogParts.Count > 0
+            ? text + $"; from the release catalog (protocol {protocol}): {string.Join("; ", r.Surface.CatalogParts)}"
+            : text;
+    }
+
     private static void WriteSide(System.Text.Json.Utf8JsonWriter w, string name, LoadedSide side, CompatibilityOptions options)
     {
+        ResolvedProtocol r = side.Resolved;
         w.WriteStartObject(name);
         w.WriteString("path", side.Path);
         w.WriteString("kind", side.Kind);
         w.StringOrNull("version", side.Facts?.Version?.Version);
-        w.StringOrNull("transport", side.Facts?.Transport);
-        w.WriteString("fingerprint", ProtocolFingerprint.Compute(side.Surface, options));
+        w.StringOrNull("transport", r.Surface.Transport);
+        w.StringOrNull("fingerprint", r.Fingerprint);
+        w.WriteString("fingerprintBasis", r.FingerprintBasis);
+        w.StringOrNull("releases", r.MatchingReleasesText);
+        w.StringOrNull("catalogProtocol", r.Surface.CatalogProtocol);
         w.WriteEndObject();
     }
 }

@@ -17,8 +17,18 @@ public static class FingerprintCommand
         command.SetAction(parse =>
         {
             CompatibilityOptions options = CompatibilityOptions.Default;
-            LoadedSide side = ProtocolSource.Load(parse.GetValue(source)!, options.ConstantValues.ToList());
-            io.Out.WriteLine(ProtocolFingerprint.Compute(side.Surface, options));
+            string path = parse.GetValue(source)!;
+            LoadedSide side = ProtocolSource.Load(path, "agent", options);
+            if (side.Resolved.Fingerprint is not string fingerprint)
+            {
+                // A hash of nothing would equal every other hash of nothing: no fingerprint, and why.
+                io.Error.WriteLine($"kata-preflight: error: {path}: no protocol read (no descriptors, no method paths, and no " +
+                    "Kata release stated that the catalog knows): no fingerprint");
+                return ExitCodes.Unreadable;
+            }
+            io.Out.WriteLine(fingerprint);
+            io.Error.WriteLine($"kata-preflight: from {side.Resolved.FingerprintBasis}" +
+                (side.Resolved.MatchingReleasesText is string releases ? $"; equal to Kata {releases}" : "; equal to no Kata release"));
             return ExitCodes.Ok;
         });
         return command;

@@ -5,6 +5,7 @@ using Preflight.Cli.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Imaging.Agent;
 using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
 
 namespace Preflight.Cli.Commands;
 
@@ -57,15 +58,14 @@ public static class InspectCommands
             string path = parse.GetValue(file)!;
             CliInputs.RequireFile(path);
             BinaryFacts facts = BinaryInspector.InspectFile(path, CompatibilityOptions.Default.ConstantValues.ToList());
-            ProtocolSurface surface = ProtocolSurface.FromFacts(facts);
-            string fingerprint = ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default);
+            ResolvedProtocol resolved = ProtocolResolver.ForBinary(facts, "binary", CompatibilityOptions.Default);
             if (parse.GetValue(format) == "json")
             {
-                io.Out.WriteLine(Json.Write(w => WriteBinaryJson(w, facts, fingerprint)));
+                io.Out.WriteLine(Json.Write(w => WriteBinaryJson(w, facts, resolved)));
             }
             else
             {
-                WriteBinaryText(io.Out, facts, fingerprint);
+                WriteBinaryText(io.Out, facts, resolved);
             }
             return ExitCodes.Ok;
         });
@@ -141,7 +141,7 @@ public static class InspectCommands
         o.WriteLine($"read        {image.BytesRead} bytes of the image");
     }
 
-    private static void WriteBinaryJson(Utf8JsonWriter w, BinaryFacts facts, string fingerprint)
+    private static void WriteBinaryJson(Utf8JsonWriter w, BinaryFacts facts, ResolvedProtocol resolved)
     {
         w.WriteStartObject();
         w.WriteString("path", facts.Source);
@@ -176,7 +176,8 @@ public static class InspectCommands
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.StringOrNull("transport", facts.Transport);
+        // One transport answer per binary: the one `check` compares (libraries linked, else its release's era).
+        w.StringOrNull("transport", resolved.Surface.Transport);
         w.ObjectOrNull("go", facts.Go, (x, go) =>
         {
             x.WriteString("version", go.GoVersion);
@@ -211,11 +212,14 @@ public static class InspectCommands
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteString("fingerprint", fingerprint);
+        w.StringOrNull("fingerprint", resolved.Fingerprint);
+        w.WriteString("fingerprintBasis", resolved.FingerprintBasis);
+        w.StringOrNull("releases", resolved.MatchingReleasesText);
+        w.StringOrNull("catalogProtocol", resolved.Surface.CatalogProtocol);
         w.WriteEndObject();
     }
 
-    private static void WriteBinaryText(TextWriter o, BinaryFacts facts, string fingerprint)
+    private static void WriteBinaryText(TextWriter o, BinaryFacts facts, ResolvedProtocol resolved)
     {
         o.WriteLine($"binary      {facts.Source} ({facts.Size} bytes)");
         o.WriteLine($"sha256      {facts.Sha256}");
@@ -233,7 +237,7 @@ public static class InspectCommands
         {
             o.WriteLine("version     unknown");
         }
-        o.WriteLine($"transport   {facts.Transport ?? "unknown"}" +
+        o.WriteLine($"transport   {resolved.Surface.Transport ?? "unknown"}" +
             (facts.TransportLibraries.Count > 0 ? $" (libraries linked: {string.Join(", ", facts.TransportLibraries)})" : ""));
         if (facts.Go is GoBuildInfo go)
         {
@@ -245,8 +249,13 @@ public static class InspectCommands
             string services = d.Services.Count > 0 ? " services " + string.Join(", ", d.Services) : "";
             o.WriteLine($"  {d.File} (package {d.Package}, {d.Encoding} at {d.Offset}){services}");
         }
-        int fromStrings = facts.Methods.Count(m => m.Evidence != "descriptor");
+        int fromStrings = facts.Methods.Count(m => m.Source != MethodSource.Descriptor);
         o.WriteLine($"methods     {facts.Methods.Count}" + (fromStrings > 0 ? $" ({fromStrings} known only from method strings)" : ""));
-        o.WriteLine($"fingerprint {fingerprint}");
+        o.WriteLine($"fingerprint {resolved.Fingerprint ?? "none"} ({resolved.FingerprintBasis}" +
+            (resolved.MatchingReleasesText is string releases ? $"; equal to Kata {releases}" : "") + ")");
+        if (resolved.Surface.CatalogProtocol is string protocol)
+        {
+            o.WriteLine($"catalog     protocol {protocol}: {string.Join("; ", resolved.Surface.CatalogParts)}");
+        }
     }
 }

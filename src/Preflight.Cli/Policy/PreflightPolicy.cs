@@ -46,24 +46,34 @@ public sealed record PreflightPolicy(
         CheckRules.VersionSkewMajor.DefaultSeverity);
 
     /// <summary>
-    /// Applies the policy to one finding: null when ignored, else the finding with its severity as the admin set it.
-    /// "ALL" in the ignore list ignores everything, as kubeadm's flag does.
+    /// Applies the policy to one finding: its severity as the admin set it, and when the admin ignores its rule, marked
+    /// as suppressed (it stays in every report and no longer counts). "ALL" ignores everything, as kubeadm's flag does.
     /// </summary>
-    public Finding? Apply(Finding finding)
+    public Finding Apply(Finding finding)
     {
-        if (Ignored.Contains(finding.Rule) || Ignored.Contains("ALL"))
+        Finding judged = SeverityOverrides.TryGetValue(finding.Rule, out Severity severity) ? finding with { Severity = severity } : finding;
+        if (Ignored.Contains(finding.Rule))
         {
-            return null;
+            return judged with { Suppressed = $"{finding.Rule} is ignored by the policy or --ignore" };
         }
-        return SeverityOverrides.TryGetValue(finding.Rule, out Severity severity) ? finding with { Severity = severity } : finding;
+        return Ignored.Contains("ALL") ? judged with { Suppressed = "ALL rules are ignored by the policy or --ignore" } : judged;
     }
 
+    /// <summary>Every name `ignore` and `[severity]` accept: the rule IDs and ALL.</summary>
+    public static IReadOnlyList<string> KnownRuleNames => [.. CheckRules.Everything.Select(r => r.Id), "ALL"];
+
+    /// <summary>--ignore and --fail-on over the policy. An unknown rule is a usage error: a typo must not loosen a check.</summary>
     public PreflightPolicy WithCommandLine(IEnumerable<string> ignore, FailOn? failOn)
     {
         var ignored = new HashSet<string>(Ignored, StringComparer.Ordinal);
         foreach (string rule in ignore.SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            ignored.Add(rule.ToUpperInvariant());
+            string id = rule.ToUpperInvariant();
+            if (!KnownRuleNames.Contains(id, StringComparer.Ordinal))
+            {
+                throw new UsageException($"--ignore: unknown rule '{rule}'{Suggestions.DidYouMean(rule, KnownRuleNames)}; `kata-preflight rules` lists them");
+            }
+            ignored.Add(id);
         }
         return this with { Ignored = ignored, FailOn = failOn ?? FailOn };
     }
@@ -134,25 +144,60 @@ public sealed record PreflightPolicy(
         return policy;
     }
 
+    /// <summary>
+    /// [protocol]: services and RPCs must be names Kata's protocol has at some release (the shipped catalog); a typo
+    /// such as "grpc.AgentServce" would otherwise compare nothing and pass.
+    /// </summary>
     private static CompatibilityOptions ReadProtocol(TomlTable protocol, CompatibilityOptions options, string displayName)
     {
         foreach (KeyValuePair<string, object> entry in protocol)
         {
             options = entry.Key switch
             {
-                "expected-services" => options with { ExpectedServices = TomlFile.GetStringList(protocol, entry.Key).ToHashSet(StringComparer.Ordinal) },
-                "required-rpcs" => options with { RequiredRpcs = TomlFile.GetStringList(protocol, entry.Key).ToHashSet(StringComparer.Ordinal) },
+                "expected-services" => options with
+                {
+                    ExpectedServices = RequireKnown(TomlFile.GetStringList(protocol, entry.Key), KnownNames.Services, displayName, "protocol.expected-services", "service"),
+                },
+                "required-rpcs" => options with
+                {
+                    RequiredRpcs = RequireKnown(TomlFile.GetStringList(protocol, entry.Key), KnownNames.Rpcs, displayName, "protocol.required-rpcs", "RPC"),
+                },
                 _ => throw new HostConfigException(displayName, $"unknown key protocol.{entry.Key} (expected expected-services, required-rpcs)"),
             };
         }
         return options;
     }
 
+    private static HashSet<string> RequireKnown(IEnumerable<string> names, IReadOnlySet<string> known, string displayName, string key, string what)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            if (!known.Contains(name))
+            {
+                throw new UsageException($"{displayName}: {key}: '{name}' is no {what} of Kata's protocol at any release{Suggestions.DidYouMean(name, known)}");
+            }
+            result.Add(name);
+        }
+        return result;
+    }
+
+    /// <summary>Every service and RPC ("grpc.AgentService/CreateSandbox") of Kata's protocol at any release.</summary>
+    private static class KnownNames
+    {
+        public static readonly IReadOnlySet<string> Services = Protocol.Catalog.ReleaseCatalog.Default.Protocols
+            .SelectMany(p => Protocol.Catalog.ReleaseCatalog.Default.Surface(p).Services.Keys).ToHashSet(StringComparer.Ordinal);
+
+        public static readonly IReadOnlySet<string> Rpcs = Protocol.Catalog.ReleaseCatalog.Default.Protocols
+            .SelectMany(p => Protocol.Catalog.ReleaseCatalog.Default.Surface(p).Services.Values)
+            .SelectMany(s => s.Methods.Select(m => m.FullName)).ToHashSet(StringComparer.Ordinal);
+    }
+
     private static TomlTable AsTable(object value, string key, string displayName) =>
         value as TomlTable ?? throw new HostConfigException(displayName, $"'{key}' must be a table");
 
     private static string RequireRule(string id, HashSet<string> known, string displayName) =>
-        known.Contains(id) ? id : throw new HostConfigException(displayName, $"unknown rule '{id}' (see `kata-preflight rules`)");
+        known.Contains(id) ? id : throw new UsageException($"{displayName}: unknown rule '{id}'{Suggestions.DidYouMean(id, known)} (see `kata-preflight rules`)");
 
     public static FailOn ParseFailOn(string? value, string source) => value switch
     {

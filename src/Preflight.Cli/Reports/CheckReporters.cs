@@ -6,9 +6,15 @@ using Preflight.Protocol;
 
 namespace Preflight.Cli.Reports;
 
-/// <summary>Text for people: grouped by configuration, one line per finding, one verdict line, and what to do next.</summary>
-public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet, bool verbose)
+/// <summary>
+/// Text for people: grouped by configuration, one line per finding, one verdict line, and what to do next. Every line
+/// goes through <see cref="TerminalText"/>, so names read from an image (file names, osbuilder.yaml) cannot carry
+/// terminal escape sequences to the operator's screen.
+/// </summary>
+public sealed class CheckTextReporter(TextWriter writer, bool color, bool quiet, bool verbose)
 {
+    private readonly TerminalText output = new(writer, color);
+
     public void Write(CheckReport report)
     {
         Verdict verdict = report.Verdict;
@@ -49,6 +55,8 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
     private void WriteTarget(CheckTarget target)
     {
         var shown = target.Findings.Where(f => verbose || f.Severity != Severity.Info).ToList();
+        // An ignored finding still stands in the way of "ok": the admin silenced it, the pair did not become compatible.
+        bool anythingCounts = shown.Any(f => f.Severity != Severity.Info);
         if (!quiet)
         {
             string label = target.Hypervisor is null ? "" : $"[{target.Hypervisor}] ";
@@ -61,36 +69,78 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
             {
                 output.WriteLine($"  {new string(' ', label.Length)}runtime {runtime.Path} ({runtime.Version ?? "version unknown"}, {runtime.Transport ?? "transport unknown"})");
             }
-            if (target.Compared && shown.Count == 0)
+            WriteProtocolSources(target);
+            if (target.Compared && !anythingCounts)
             {
-                output.WriteLine($"    {Paint("ok", "32")}     protocols match" +
-                    (target.Agent?.Fingerprint is string fp ? $" (fingerprint {fp})" : ""));
+                // "match" means equal wire fingerprints, never merely "no finding".
+                output.WriteLine(target.FingerprintsMatch
+                    ? $"    {Paint("ok", "32")}     protocols match (fingerprint {Short(target.Agent!.Fingerprint!)})"
+                    : $"    {Paint("ok", "32")}     compatible: the runtime's calls are served (fingerprints differ: agent {Short(target.Agent?.Fingerprint)}, runtime {Short(target.Runtime?.Fingerprint)})");
             }
         }
         foreach (Finding finding in shown)
         {
-            string severity = finding.Severity switch
-            {
-                Severity.Block => Paint("BLOCK", "31;1"),
-                Severity.Warn => Paint("WARN ", "33"),
-                _ => Paint("info ", "36"),
-            };
+            string severity = finding.Suppressed is not null
+                ? Paint("ignored", "2")
+                : finding.Severity switch
+                {
+                    Severity.Block => Paint("BLOCK", "31;1"),
+                    Severity.Warn => Paint("WARN ", "33"),
+                    _ => Paint("info ", "36"),
+                };
             string where = quiet
                 ? $"{target.Config}{(target.RuntimeClass is null ? "" : $" (runtime class {target.RuntimeClass.Name})")}" +
                     $"{(target.Hypervisor is null ? "" : $" [{target.Hypervisor}]")}: "
                 : "";
-            output.WriteLine($"    {severity}  {finding.Rule}  {where}{finding.Subject}: {finding.Message}");
+            string original = finding.Suppressed is null ? "" : $" [{Words.Of(finding.Severity)}; {finding.Suppressed}]";
+            output.WriteLine($"    {severity}  {finding.Rule}  {where}{finding.Subject}: {finding.Message}{original}");
         }
     }
 
+    /// <summary>Where each side's protocol came from, when not only from its own binary, and which releases it equals.</summary>
+    private void WriteProtocolSources(CheckTarget target)
+    {
+        foreach (var (name, side) in new[] { ("agent", target.Agent), ("runtime", target.Runtime) })
+        {
+            if (side is null)
+            {
+                continue;
+            }
+            var parts = new List<string>();
+            if (side.CatalogProtocol is string protocol)
+            {
+                parts.Add($"from the release catalog (protocol {protocol}): {string.Join("; ", side.Catalog)}");
+            }
+            if (verbose || side.CatalogProtocol is not null)
+            {
+                parts.Add($"fingerprint {Short(side.Fingerprint)} from {side.FingerprintBasis}" +
+                    (side.Releases is string releases ? $", equal to Kata {releases}" : ""));
+            }
+            if (parts.Count > 0)
+            {
+                output.WriteLine($"    {name,-7} {string.Join("; ", parts)}");
+            }
+        }
+    }
+
+    private static string Short(string? fingerprint) =>
+        fingerprint is null ? "none" : fingerprint.Length > 15 ? fingerprint[..15] + "..." : fingerprint;
+
     private void WriteVerdict(CheckReport report, Verdict verdict)
     {
-        int blocks = report.AllFindings.Count(f => f.Severity == Severity.Block);
-        int warns = report.AllFindings.Count(f => f.Severity == Severity.Warn);
+        int blocks = report.CountedFindings.Count(f => f.Severity == Severity.Block);
+        int warns = report.CountedFindings.Count(f => f.Severity == Severity.Warn);
+        int ignored = report.AllFindings.Count(f => f.Suppressed is not null && f.Severity != Severity.Info);
         int pairs = report.Targets.Count(t => t.Compared);
-        string counts = $"{blocks} blocking, {warns} warning(s); {pairs} image/runtime pair(s) compared";
+        string counts = $"{blocks} blocking, {warns} warning(s)" + (ignored > 0 ? $", {ignored} ignored" : "") +
+            $"; {pairs} image/runtime pair(s) compared";
         switch (verdict)
         {
+            case Verdict.Unchecked:
+                output.WriteLine($"verdict: {Paint("NOT CHECKED", "31;1")} ({counts})");
+                output.WriteLine("next: nothing was compared, so nothing is known about this host's pairs: fix the problems above " +
+                    "(or name the files with --config, --image, --runtime) and run the check again.");
+                break;
             case Verdict.Block:
                 output.WriteLine($"verdict: {Paint("BLOCK", "31;1")} ({counts})");
                 output.WriteLine("next: do not start sandboxes with this pair. Install the guest image shipped with the installed " +
@@ -110,7 +160,60 @@ public sealed class CheckTextReporter(TextWriter output, bool color, bool quiet,
         }
     }
 
-    private string Paint(string text, string code) => color ? $"\u001b[{code}m{text}\u001b[0m" : text;
+    private string Paint(string text, string code) => TerminalText.Paint(text, code, color);
+}
+
+/// <summary>
+/// Writes report lines with every control character escaped (\x1b, \r, C1 controls ...), so text that came from an
+/// image cannot move the cursor, clear the screen or retitle the terminal. Colours are our own: <see cref="Paint"/>
+/// marks them with private-use characters that survive escaping and become SGR sequences only at the end.
+/// </summary>
+public sealed class TerminalText(TextWriter output, bool color)
+{
+    private const char SgrStart = '\uE000';
+    private const char SgrEnd = '\uE001';
+
+    public static string Paint(string text, string code, bool color) =>
+        color ? $"{SgrStart}{code}{SgrEnd}{text}{SgrStart}0{SgrEnd}" : text;
+
+    public void WriteLine(string line)
+    {
+        var text = new System.Text.StringBuilder(line.Length);
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (color && c == SgrStart && line.IndexOf(SgrEnd, i) is int end and > 0 && IsSgrCode(line.AsSpan(i + 1, end - i - 1)))
+            {
+                text.Append("\u001b[").Append(line, i + 1, end - i - 1).Append('m');
+                i = end;
+            }
+            else if (char.IsControl(c) || c is SgrStart or SgrEnd || char.IsSurrogate(c) && !IsPaired(line, i))
+            {
+                text.Append(c <= 0xFF ? $"\\x{(int)c:x2}" : $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+        output.WriteLine(text.ToString());
+    }
+
+    private static bool IsSgrCode(ReadOnlySpan<char> code)
+    {
+        foreach (char c in code)
+        {
+            if (!char.IsAsciiDigit(c) && c != ';')
+            {
+                return false;
+            }
+        }
+        return code.Length > 0;
+    }
+
+    private static bool IsPaired(string line, int i) =>
+        char.IsHighSurrogate(line[i]) ? i + 1 < line.Length && char.IsLowSurrogate(line[i + 1])
+        : i > 0 && char.IsHighSurrogate(line[i - 1]);
 }
 
 /// <summary>JSON for machines: the verdict, every finding (with its target), and what was inspected.</summary>
@@ -148,7 +251,8 @@ public static class CheckJsonReporter
             w.WriteEndObject();
             WriteRuntimeClass(w, target.RuntimeClass);
             w.WriteBoolean("compared", target.Compared);
-            w.WriteString("verdict", Words.Of(VerdictCalculator.From(target.Findings)));
+            w.WriteBoolean("fingerprintsMatch", target.FingerprintsMatch);
+            w.WriteString("verdict", Words.Of(target.Verdict));
             WriteImage(w, target.Image);
             WriteSide(w, "agent", target.Agent);
             WriteSide(w, "runtime", target.Runtime);
@@ -191,6 +295,15 @@ public static class CheckJsonReporter
         x.WriteNumber("descriptors", s.Descriptors);
         x.WriteNumber("methods", s.Methods);
         x.StringOrNull("fingerprint", s.Fingerprint);
+        x.WriteString("fingerprintBasis", s.FingerprintBasis);
+        x.StringOrNull("releases", s.Releases);
+        x.StringOrNull("catalogProtocol", s.CatalogProtocol);
+        x.WriteStartArray("fromCatalog");
+        foreach (string part in s.Catalog)
+        {
+            x.WriteStringValue(part);
+        }
+        x.WriteEndArray();
         x.StringOrNull("sha256", s.Sha256);
     });
 }
@@ -264,6 +377,15 @@ public static class CheckSarifReporter
                 w.WriteEndArray();
                 w.WriteEndObject();
                 w.WriteEndArray();
+                if (finding.Suppressed is string reason)
+                {
+                    w.WriteStartArray("suppressions");
+                    w.WriteStartObject();
+                    w.WriteString("kind", "external");
+                    w.WriteString("justification", reason);
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                }
                 w.WriteStartObject("properties");
                 w.WriteString("config", target.Config);
                 w.StringOrNull("hypervisor", target.Hypervisor);

@@ -16,6 +16,7 @@ public static class Words
     {
         Verdict.Block => "block",
         Verdict.Warn => "warn",
+        Verdict.Unchecked => "unchecked",
         _ => "pass",
     };
 

@@ -2,18 +2,23 @@ using Preflight.Protocol.Walking;
 
 namespace Preflight.Protocol.Rules;
 
-/// <summary>An expected service absent on one side. Missing on the agent blocks; missing on the runtime only means
-/// its binary shows no client for it, which may be incomplete evidence, so it warns.</summary>
+/// <summary>
+/// An expected service absent on one side. Missing on the agent blocks, but only where its absence is proven: the
+/// agent registers its methods as path strings and no path of this service occurs in it. Missing on the runtime
+/// only means its binary shows no client for it, which may be incomplete evidence, so it warns.
+/// </summary>
 internal sealed class ServiceMissing : IServiceRule
 {
     public RuleInfo Info { get; } = new("SERVICE_MISSING", Severity.Block, Directions.Both,
-        "An expected service is absent on one side (renamed package, say): every call to it fails.");
+        "An expected service is proven absent on the agent (renamed package, say): every call to it fails.");
 
     public void Check(ServicePair pair, FindingSink sink)
     {
-        if (pair.Runtime is not null && pair.Agent is null)
+        if (pair.Runtime is not null && pair.Agent is null && pair.AgentPresence == Presence.Absent)
         {
-            sink.Add(Info, pair.Name, $"the runtime uses {pair.Name} but the agent does not serve it: every call to it fails");
+            sink.Add(Info, pair.Name,
+                $"the runtime uses {pair.Name} but the agent does not serve it (the agent registers its methods as path strings " +
+                $"and no path of {pair.Name} occurs in it): every call to it fails");
         }
         else if (pair.Runtime is null && pair.Agent is not null)
         {
@@ -24,11 +29,51 @@ internal sealed class ServiceMissing : IServiceRule
     }
 }
 
-/// <summary>A method the runtime's client has and the agent lacks. Required methods block: no sandbox starts.</summary>
+/// <summary>
+/// An expected service the agent shows nothing of, where nothing proves it absent either (Kata 3.2+ agents carry
+/// no health.proto and build service names at run time): not compared, which is not a pass.
+/// </summary>
+internal sealed class ServiceUnverified : IServiceRule
+{
+    public RuleInfo Info { get; } = new("SERVICE_UNVERIFIED", Severity.Warn, Directions.Both,
+        "The runtime uses a service the agent's binary shows nothing of, and nothing proves it absent: it was not compared.");
+
+    public void Check(ServicePair pair, FindingSink sink)
+    {
+        if (pair.Runtime is not null && pair.Agent is null && pair.AgentPresence == Presence.Unknown)
+        {
+            sink.Add(Info, pair.Name,
+                $"the agent's binary shows no descriptor or method path of {pair.Name} and builds its method names at run time, " +
+                "so whether it serves it could not be verified");
+        }
+    }
+}
+
+/// <summary>
+/// Methods of a compared service whose presence on the agent could not be decided, said once per service rather
+/// than per method; the walker reports it.
+/// </summary>
+internal static class RpcsUnverified
+{
+    public static RuleInfo Rule { get; } = new("RPCS_UNVERIFIED", Severity.Warn, Directions.Request,
+        "Some methods the runtime knows could be neither found nor proven absent on the agent (or the runtime's own method list is partial): they were not compared.");
+}
+
+/// <summary>Message types a compared method reaches that one side does not define; the walker reports it once per side.</summary>
+internal static class TypesUnresolved
+{
+    public static RuleInfo Rule { get; } = new("TYPES_UNRESOLVED", Severity.Warn, Directions.Both,
+        "A message type the compared methods reach is not defined on one side (a descriptor left out): its fields were not compared.");
+}
+
+/// <summary>
+/// A method the runtime's client has and the agent provably lacks: its complete method list (a service descriptor,
+/// or its release's protocol) does not name it, or its registration strings do not. Required methods block.
+/// </summary>
 internal sealed class RpcMissing : IMethodRule
 {
     public RuleInfo Info { get; } = new("RPC_MISSING", Severity.Warn, Directions.Request,
-        "The runtime has a method the agent lacks: calls fail with Unimplemented / \"does not exist\"; blocks when the method is required.");
+        "The runtime has a method the agent provably lacks: calls fail with Unimplemented / \"does not exist\"; blocks when the method is required.");
 
     public void Check(MethodPair pair, FindingSink sink)
     {
@@ -39,12 +84,12 @@ internal sealed class RpcMissing : IMethodRule
         if (pair.Required)
         {
             sink.Add(Info, pair.Subject,
-                $"the agent does not serve {pair.Subject}, which a sandbox cannot start or run without", Severity.Block);
+                $"the agent does not serve {pair.Subject}, which the runtime's release calls on every sandbox ({pair.AbsenceProof})", Severity.Block);
         }
         else
         {
             sink.Add(Info, pair.Subject,
-                $"the runtime knows {pair.Subject} but the agent does not serve it: if the runtime calls it, the call fails");
+                $"the runtime knows {pair.Subject} but the agent does not serve it ({pair.AbsenceProof}): if the runtime calls it, the call fails");
         }
     }
 }

@@ -12,11 +12,11 @@ internal sealed class ProtocolUnverified : ISurfaceRule
     {
         if (pair.Runtime.IsEmpty)
         {
-            sink.Add(Info, "runtime", "the runtime shows no protocol descriptors and no method strings: its protocol could not be checked");
+            sink.Add(Info, "runtime", "the runtime shows no protocol descriptors and no method strings, and states no Kata release the catalog knows: its protocol could not be checked");
         }
         if (pair.Agent.IsEmpty)
         {
-            sink.Add(Info, "agent", "the agent shows no protocol descriptors and no method strings: its protocol could not be checked");
+            sink.Add(Info, "agent", "the agent shows no protocol descriptors and no method strings, and states no Kata release the catalog knows: its protocol could not be checked");
         }
     }
 }
@@ -72,33 +72,12 @@ internal sealed class DriverUnknownToAgent : ISurfaceRule
         surface.Constants.FirstOrDefault(c => c.Value == value);
 }
 
-/// <summary>Methods known only from registration strings have no types, so no field rule could judge them.</summary>
-internal sealed class FieldsUnverified : ISurfaceRule
+/// <summary>
+/// Methods paired by name only (no types on one side even after borrowing the other side's signature): method rules
+/// ran, field rules could not. The walker reports it once per service and side.
+/// </summary>
+internal static class FieldsUnverified
 {
-    public RuleInfo Info { get; } = new("FIELDS_UNVERIFIED", Severity.Warn, Directions.Both,
-        "A side knows methods only from method-registration strings (no descriptors): method rules ran, field rules could not.");
-
-    public void Check(SurfacePair pair, FindingSink sink)
-    {
-        foreach (string service in pair.Options.ExpectedServices.Order(StringComparer.Ordinal))
-        {
-            Report(sink, "runtime", pair.Runtime, service);
-            Report(sink, "agent", pair.Agent, service);
-        }
-    }
-
-    private void Report(FindingSink sink, string side, ProtocolSurface surface, string service)
-    {
-        if (!surface.Services.TryGetValue(service, out var known))
-        {
-            return;
-        }
-        int untyped = known.Methods.Count(m => !m.HasTypes);
-        if (untyped > 0)
-        {
-            sink.Add(Info, service,
-                $"the {side} knows {untyped} of {known.Methods.Count} methods of {service} only from method-registration strings " +
-                "(no protocol descriptors): message fields of those methods were not checked");
-        }
-    }
+    public static RuleInfo Rule { get; } = new("FIELDS_UNVERIFIED", Severity.Warn, Directions.Both,
+        "A side knows methods only by name (no descriptors of their types): method rules ran, field rules could not.");
 }

@@ -24,8 +24,11 @@ internal enum WireClass
 /// <summary>Both whole surfaces, for rules that look at the binaries rather than at one message.</summary>
 internal sealed record SurfacePair(ProtocolSurface Runtime, ProtocolSurface Agent, CompatibilityOptions Options);
 
-/// <summary>An expected service as each side has it; either may be null.</summary>
-internal sealed record ServicePair(string Name, ServiceSurface? Runtime, ServiceSurface? Agent);
+/// <summary>
+/// An expected service as each side has it; either may be null. AgentPresence says whether the agent has it when
+/// Agent is null: proven absent by its bytes, present (paths of it occur), or unknown.
+/// </summary>
+internal sealed record ServicePair(string Name, ServiceSurface? Runtime, ServiceSurface? Agent, Presence AgentPresence);
 
 /// <summary>
 /// A method the runtime knows, paired with the agent's method of the same name (null when the agent lacks it).
@@ -39,6 +42,9 @@ internal sealed record MethodPair(
     Severity? RequestSeverity,
     Severity? ResponseSeverity)
 {
+    /// <summary>When Agent is null: what proves the agent lacks the method (the walker pairs no unproven absence).</summary>
+    public string AbsenceProof { get; init; } = "";
+
     public string Subject => Runtime.Service + "." + Runtime.Name;
 
     public bool BothHaveTypes => Agent is not null && Runtime.HasTypes && Agent.HasTypes;

@@ -1,4 +1,6 @@
 using Google.Protobuf.Reflection;
+using Preflight.Protocol.Catalog;
+using Preflight.Protocol.Rules;
 
 namespace Preflight.Protocol.Walking;
 
@@ -21,13 +23,22 @@ internal sealed class SurfaceWalker
     private readonly Dictionary<(string, string, Flow), Severity?> walkedMessages = [];
     private readonly HashSet<(string, string, Flow)> walkingMessages = [];
     private readonly HashSet<(string, string, Flow)> walkedEnums = [];
+    private readonly IReadOnlySet<string> requiredRpcs;
+
+    /// <summary>Types a compared method reaches that one side does not define, by side: their fields went unchecked.</summary>
+    private readonly SortedSet<string> unresolvedOnRuntime = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> unresolvedOnAgent = new(StringComparer.Ordinal);
 
     public SurfaceWalker(ProtocolSurface runtime, ProtocolSurface agent, CompatibilityOptions options)
     {
         this.runtime = runtime;
         this.agent = agent;
         this.options = options;
+        requiredRpcs = options.RequiredRpcs ?? ReleaseCatalog.Default.RequiredRpcs(KataVersion.ParseRelease(runtime.Version));
     }
+
+    /// <summary>What the walk compared, for reports: method pairs whose request and response were walked.</summary>
+    public int MethodsCompared { get; private set; }
 
     public IReadOnlyList<Finding> Run()
     {
@@ -45,6 +56,8 @@ internal sealed class SurfaceWalker
         {
             WalkService(name);
         }
+        ReportUnresolved("runtime", unresolvedOnRuntime);
+        ReportUnresolved("agent", unresolvedOnAgent);
         return sink.Sorted();
     }
 
@@ -52,23 +65,104 @@ internal sealed class SurfaceWalker
     {
         runtime.Services.TryGetValue(name, out var runtimeService);
         agent.Services.TryGetValue(name, out var agentService);
-        var pair = new ServicePair(name, runtimeService, agentService);
+        Presence agentPresence = agentService is not null ? Presence.Present : agent.ProbeService(name);
+        var pair = new ServicePair(name, runtimeService, agentService, agentPresence);
         foreach (var rule in RuleCatalog.ServiceRules)
         {
             rule.Check(pair, sink);
         }
-        if (runtimeService is null || agentService is null)
+        if (runtimeService is null || agentPresence != Presence.Present)
         {
             return;
         }
+        var knownNames = runtimeService.Methods.Select(m => m.Name)
+            .Concat(agentService?.Methods.Select(m => m.Name) ?? [])
+            .ToHashSet(StringComparer.Ordinal);
+        var unverified = new List<string>();
+        int untypedOnRuntime = 0, untypedOnAgent = 0, paired = 0;
         // Only the runtime's methods matter: a method only the agent serves is never called.
         foreach (var runtimeMethod in runtimeService.Methods)
         {
-            WalkMethod(runtimeMethod, agentService.Find(runtimeMethod.Name));
+            var agentMethod = agentService?.Find(runtimeMethod.Name);
+            if (agentMethod is null && agentService is not { Complete: true })
+            {
+                // Not in a complete list: only the agent's bytes can still say yes or no.
+                switch (agent.ProbeMethod(name, runtimeMethod.Name, knownNames))
+                {
+                    case Presence.Present:
+                        agentMethod = new MethodSurface(name, runtimeMethod.Name, null, null, false, false, Evidence.ByteImage);
+                        break;
+                    case Presence.Unknown:
+                        unverified.Add(runtimeMethod.Name);
+                        continue;
+                }
+            }
+            agentMethod = WithOwnMessagesTyped(agentMethod, runtimeMethod);
+            if (agentMethod is not null)
+            {
+                paired++;
+                untypedOnRuntime += runtimeMethod.HasTypes ? 0 : 1;
+                untypedOnAgent += agentMethod.HasTypes ? 0 : 1;
+            }
+            WalkMethod(runtimeMethod, agentMethod, AbsenceProof(agentService));
+        }
+        foreach (var (side, untyped) in new[] { ("runtime", untypedOnRuntime), ("agent", untypedOnAgent) })
+        {
+            if (untyped > 0)
+            {
+                sink.Add(FieldsUnverified.Rule, name,
+                    $"the {side} knows {untyped} of the {paired} methods of {name} compared only by name (no descriptors of their types): " +
+                    "message fields of those methods were not checked");
+            }
+        }
+        if (unverified.Count > 0)
+        {
+            sink.Add(RpcsUnverified.Rule, name,
+                $"{unverified.Count} of the {runtimeService.Methods.Count} methods of {name} the runtime knows could not be verified on the " +
+                $"agent (no complete method list, and its binary does not register methods as path strings): {string.Join(", ", unverified)}");
+        }
+        if (!runtimeService.Complete)
+        {
+            sink.Add(RpcsUnverified.Rule, name,
+                $"the runtime's methods of {name} are known only from method strings: a method it calls that left no string was not compared");
         }
     }
 
-    private void WalkMethod(MethodSurface runtimeMethod, MethodSurface? agentMethod)
+    /// <summary>
+    /// An agent method known by name only (descriptors of every message but no service, Kata 2.1-3.1) takes the
+    /// runtime's signature when the agent's own descriptors define both of its types, so the field rules judge the
+    /// agent's own messages against the runtime's.
+    /// </summary>
+    private MethodSurface? WithOwnMessagesTyped(MethodSurface? agentMethod, MethodSurface runtimeMethod)
+    {
+        if (agentMethod is null || agentMethod.HasTypes || !runtimeMethod.HasTypes
+            || !agent.Defines(runtimeMethod.InputType!) || !agent.Defines(runtimeMethod.OutputType!))
+        {
+            return agentMethod;
+        }
+        return agentMethod.WithSignatureOf(runtimeMethod, Evidence.PeerSignature);
+    }
+
+    private void ReportUnresolved(string side, SortedSet<string> types)
+    {
+        if (types.Count > 0)
+        {
+            sink.Add(TypesUnresolved.Rule, side,
+                $"{types.Count} message type(s) the compared methods reach are not defined on the {side} " +
+                $"(its descriptors leave them out), so their fields were not compared: {string.Join(", ", types.Take(10))}" +
+                (types.Count > 10 ? ", ..." : ""));
+        }
+    }
+
+    private string AbsenceProof(ServiceSurface? agentService) => agentService switch
+    {
+        { Complete: true, Evidence: Evidence.Catalog } => $"the release catalog's protocol {agent.CatalogProtocol} of the agent's release does not list it",
+        { Complete: true } when agent.CatalogProtocol is not null => $"neither the agent's descriptors nor its release's protocol ({agent.CatalogProtocol}) list it, and no path of it occurs in its binary",
+        { Complete: true } => "the agent's service descriptor lists every method it serves, and not this one",
+        _ => "the agent registers its methods as path strings and no path of this one occurs in its binary",
+    };
+
+    private void WalkMethod(MethodSurface runtimeMethod, MethodSurface? agentMethod, string absenceProof)
     {
         Severity? request = null;
         Severity? response = null;
@@ -76,10 +170,11 @@ internal sealed class SurfaceWalker
         {
             request = WalkMessages(runtimeMethod.InputType!, agentMethod.InputType!, Flow.Request, sink);
             response = WalkMessages(agentMethod.OutputType!, runtimeMethod.OutputType!, Flow.Response, sink);
+            MethodsCompared++;
         }
-        bool required = options.RequiredRpcs.Contains(runtimeMethod.FullName)
-            || options.RequiredRpcs.Contains(runtimeMethod.Service + "." + runtimeMethod.Name);
-        var pair = new MethodPair(runtimeMethod, agentMethod, required, request, response);
+        bool required = requiredRpcs.Contains(runtimeMethod.FullName)
+            || requiredRpcs.Contains(runtimeMethod.Service + "." + runtimeMethod.Name);
+        var pair = new MethodPair(runtimeMethod, agentMethod, required, request, response) { AbsenceProof = absenceProof };
         foreach (var rule in RuleCatalog.MethodRules)
         {
             rule.Check(pair, sink);
@@ -112,11 +207,16 @@ internal sealed class SurfaceWalker
         var senderMessage = sender.FindMessage(senderType);
         var receiverMessage = receiver.FindMessage(receiverType);
         var scope = outer.Scope();
-        // A type one side does not define (say google.protobuf.Empty left out of a binary's descriptors) cannot be
-        // compared; nothing is claimed about it.
+        // A type one side does not define cannot be compared; nothing is claimed about it, but the report says so
+        // (a well-known google.protobuf type has a fixed shape, so leaving it out hides nothing).
         if (senderMessage is not null && receiverMessage is not null)
         {
             WalkFields(senderType, senderMessage, receiverType, receiverMessage, flow, scope);
+        }
+        else
+        {
+            NoteUnresolved(senderType, senderMessage is null, flow == Flow.Request ? unresolvedOnRuntime : unresolvedOnAgent);
+            NoteUnresolved(receiverType, receiverMessage is null, flow == Flow.Request ? unresolvedOnAgent : unresolvedOnRuntime);
         }
         walkingMessages.Remove(key);
         walkedMessages[key] = scope.Worst;
@@ -190,6 +290,15 @@ internal sealed class SurfaceWalker
             {
                 rule.Check(pair, scope);
             }
+        }
+    }
+
+    private static void NoteUnresolved(string type, bool missing, SortedSet<string> into)
+    {
+        string name = ProtocolSurface.TrimDot(type);
+        if (missing && !ProtocolSurface.IsWellKnown(name))
+        {
+            into.Add(name);
         }
     }
 

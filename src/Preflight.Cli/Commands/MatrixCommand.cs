@@ -1,0 +1,136 @@
+using System.CommandLine;
+using Preflight.Cli.Checking;
+using Preflight.Cli.Policy;
+using Preflight.Cli.Reports;
+using Preflight.Protocol;
+using Preflight.Protocol.Catalog;
+
+namespace Preflight.Cli.Commands;
+
+/// <summary>
+/// `kata-preflight matrix`: which agents and runtimes can talk, as one table. Either Kata's own releases (the shipped
+/// catalog, `--releases`) or every given agent against every given runtime (`--agent`, `--runtime`, repeatable).
+/// </summary>
+public static class MatrixCommand
+{
+    public static Command Build(CliIo io)
+    {
+        var releases = new Option<bool>("--releases") { Description = "Every distinct protocol of Kata's releases (the shipped catalog) against every other." };
+        var agents = new Option<string[]>("--agent") { Description = "An agent side: a guest image, a kata-agent binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
+        var runtimes = new Option<string[]>("--runtime") { Description = "A runtime side: a runtime binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
+        var format = CommonOptions.Format("text", "json", "tsv");
+        var command = new Command("matrix",
+            "Compare every agent with every runtime (rows: runtimes, columns: agents) and print the verdict of each pair.\n" +
+            "Exit codes: 0 the table was computed, 2 usage, 3 an input is unreadable, 4 internal error.")
+        {
+            releases, agents, runtimes, format,
+        };
+        command.SetAction(parse =>
+        {
+            CompatibilityOptions options = CompatibilityOptions.Default;
+            string[] agentFiles = parse.GetValue(agents) ?? [];
+            string[] runtimeFiles = parse.GetValue(runtimes) ?? [];
+            IReadOnlyList<MatrixCell> cells;
+            if (parse.GetValue(releases))
+            {
+                if (agentFiles.Length > 0 || runtimeFiles.Length > 0)
+                {
+                    throw new UsageException("matrix: --releases compares the catalog with itself; give it alone, or give --agent and --runtime");
+                }
+                cells = ReleaseMatrix.Compute(ReleaseCatalog.Default, options);
+            }
+            else
+            {
+                if (agentFiles.Length == 0 || runtimeFiles.Length == 0)
+                {
+                    throw new UsageException("matrix: give --releases, or at least one --agent and one --runtime");
+                }
+                cells = Compute(agentFiles, runtimeFiles, options);
+            }
+            Write(io, cells, parse.GetValue(format)!);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Each input is read once; every pair then gets the same comparison and version rule as `diff`.</summary>
+    private static List<MatrixCell> Compute(string[] agentFiles, string[] runtimeFiles, CompatibilityOptions options)
+    {
+        var agentSides = agentFiles.Select(f => ProtocolSource.Load(f, "agent", options)).ToList();
+        var runtimeSides = runtimeFiles.Select(f => ProtocolSource.Load(f, "runtime", options)).ToList();
+        var cells = new List<MatrixCell>();
+        foreach (LoadedSide runtime in runtimeSides)
+        {
+            foreach (LoadedSide agent in agentSides)
+            {
+                IReadOnlyList<Finding> findings = DiffCommand.Findings(agent, runtime, options);
+                cells.Add(new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings));
+            }
+        }
+        return cells;
+    }
+
+    private static void Write(CliIo io, IReadOnlyList<MatrixCell> cells, string format)
+    {
+        switch (format)
+        {
+            case "json":
+                io.Out.WriteLine(Json.Write(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteStartArray("cells");
+                    foreach (MatrixCell cell in cells)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("agent", cell.Agent);
+                        w.WriteString("runtime", cell.Runtime);
+                        w.WriteString("verdict", Words.Of(cell.Verdict));
+                        FindingJson.WriteFindings(w, "findings", cell.Findings);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }));
+                break;
+            case "tsv":
+                foreach (MatrixCell cell in cells)
+                {
+                    io.Out.WriteLine($"{cell.Runtime}\t{cell.Agent}\t{Words.Of(cell.Verdict)}\t{string.Join(",", cell.DecidingRules)}");
+                }
+                break;
+            default:
+                WriteGrid(io.Out, cells);
+                break;
+        }
+    }
+
+    /// <summary>Rows are runtimes, columns agents; "." pass, "w" warn, "B" block, numbered columns keyed below.</summary>
+    private static void WriteGrid(TextWriter output, IReadOnlyList<MatrixCell> cells)
+    {
+        var runtimes = cells.Select(c => c.Runtime).Distinct().ToList();
+        var agents = cells.Select(c => c.Agent).Distinct().ToList();
+        var byPair = cells.ToDictionary(c => (c.Runtime, c.Agent));
+        int width = runtimes.Max(r => r.Length);
+        output.WriteLine($"{"runtime \\ agent",-15}".PadRight(width + 2) + string.Join(" ", agents.Select((_, i) => $"{i + 1,2}")));
+        foreach (string runtime in runtimes)
+        {
+            output.WriteLine(runtime.PadRight(Math.Max(width, 15) + 2) + string.Join(" ", agents.Select(a => $"{Mark(byPair[(runtime, a)].Verdict),2}")));
+        }
+        output.WriteLine();
+        for (int i = 0; i < agents.Count; i++)
+        {
+            output.WriteLine($"{i + 1,2} agent {agents[i]}");
+        }
+        output.WriteLine(". pass   w warn   B block (the runtime calls or sends something the agent cannot serve or decode)");
+        output.WriteLine($"{cells.Count(c => c.Verdict == Verdict.Pass)} pass, {cells.Count(c => c.Verdict == Verdict.Warn)} warn, " +
+            $"{cells.Count(c => c.Verdict == Verdict.Block)} block; `kata-preflight matrix --format json` lists each cell's findings");
+    }
+
+    private static string Mark(Verdict verdict) => verdict switch
+    {
+        Verdict.Pass => ".",
+        Verdict.Warn => "w",
+        Verdict.Block => "B",
+        _ => "?",
+    };
+}

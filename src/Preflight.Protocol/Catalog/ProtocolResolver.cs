@@ -1,0 +1,109 @@
+using Preflight.Binaries;
+
+namespace Preflight.Protocol.Catalog;
+
+/// <summary>
+/// One side's protocol as it will be compared: the binary's own facts, completed from the catalog's protocol of the
+/// release the binary states where its own are missing or partial, with the releases whose protocol it equals.
+/// Fingerprint is null when no protocol was read at all (not even from the catalog); FingerprintBasis says what it
+/// was computed from. Findings are what resolving noticed (a release the catalog does not know, a build whose own
+/// descriptors differ from its release).
+/// </summary>
+public sealed record ResolvedProtocol(
+    ProtocolSurface Surface,
+    KataRelease? Release,
+    IReadOnlyList<KataRelease> MatchingReleases,
+    string? Fingerprint,
+    string FingerprintBasis,
+    IReadOnlyList<Finding> Findings)
+{
+    /// <summary>"2.2.0-2.2.1" style list of the tags sharing this protocol, or null when none does.</summary>
+    public string? MatchingReleasesText => MatchingReleases.Count == 0 ? null : ReleaseRanges.Describe(MatchingReleases);
+}
+
+public static class ProtocolResolver
+{
+    public static ResolvedProtocol ForBinary(BinaryFacts facts, string side, CompatibilityOptions options) =>
+        Resolve(ProtocolSurface.FromFacts(facts), facts.Version?.Version, side, options, ReleaseCatalog.Default);
+
+    /// <param name="side">"agent" or "runtime", for the findings' subjects.</param>
+    public static ResolvedProtocol Resolve(
+        ProtocolSurface own, string? version, string side, CompatibilityOptions options, ReleaseCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(own);
+        var findings = new List<Finding>();
+        var surface = own.WithVersion(version);
+        KataRelease? release = catalog.Find(version);
+        if (release is null && version is not null)
+        {
+            findings.Add(ResolutionRules.Make(ResolutionRules.ReleaseUnknown, side,
+                $"the {side} states version {version}, which is not a Kata release the shipped catalog knows " +
+                $"({catalog.Releases[0].Tag} to {catalog.Releases[^1].Tag}): only what its binary shows was compared"));
+        }
+        else if (release is not null)
+        {
+            var releaseSurface = catalog.Surface(release);
+            surface = surface.CompletedFrom(releaseSurface, release.Protocol, options.ExpectedServices);
+            string? completed = ProtocolFingerprint.Compute(surface, options);
+            if (own.HasDescriptors && completed is not null && completed != catalog.Fingerprint(release.Protocol))
+            {
+                findings.Add(ResolutionRules.Make(ResolutionRules.ProtocolDiffersFromRelease, side,
+                    $"the {side}'s own descriptors differ from Kata {release.Tag}'s protocol (a patched or custom build): " +
+                    "its own descriptors were compared, the release's filled only what they leave out"));
+            }
+        }
+
+        string? fingerprint = ProtocolFingerprint.Compute(surface, options);
+        var matching = catalog.ReleasesWithFingerprint(fingerprint);
+        if (surface.Transport is null && matching.Select(r => r.Transport).Distinct().Count() == 1)
+        {
+            // A descriptor set names no transport; Kata's own protocols of one era do (1.x gRPC, 2.x+ ttrpc).
+            surface = surface.WithTransport(matching[0].Transport);
+        }
+        return new ResolvedProtocol(surface, release, matching, fingerprint, ProtocolFingerprint.Basis(surface, options), findings);
+    }
+}
+
+/// <summary>Tags as ranges of consecutive catalog releases: "2.5.0-3.1.3", "3.2.0".</summary>
+public static class ReleaseRanges
+{
+    public static string Describe(IReadOnlyList<KataRelease> releases)
+    {
+        var all = ReleaseCatalog.Default.Releases;
+        var chosen = releases.Select(r => r.Tag).ToHashSet(StringComparer.Ordinal);
+        var ranges = new List<string>();
+        int i = 0;
+        while (i < all.Count)
+        {
+            if (!chosen.Contains(all[i].Tag))
+            {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i + 1 < all.Count && chosen.Contains(all[i + 1].Tag))
+            {
+                i++;
+            }
+            ranges.Add(start == i ? all[start].Tag : $"{all[start].Tag}-{all[i].Tag}");
+            i++;
+        }
+        return string.Join(", ", ranges);
+    }
+}
+
+/// <summary>Rules about how a side's protocol was resolved rather than about a pair.</summary>
+public static class ResolutionRules
+{
+    public static readonly RuleInfo ReleaseUnknown = new(
+        "RELEASE_UNKNOWN", Severity.Info, "both",
+        "The binary states a version that is not a Kata release in the shipped catalog: only what the binary shows was compared.");
+
+    public static readonly RuleInfo ProtocolDiffersFromRelease = new(
+        "PROTOCOL_DIFFERS_FROM_RELEASE", Severity.Info, "both",
+        "The binary's own descriptors differ from its stated release's protocol (a patched or custom build): its own were compared.");
+
+    public static readonly IReadOnlyList<RuleInfo> All = [ReleaseUnknown, ProtocolDiffersFromRelease];
+
+    public static Finding Make(RuleInfo rule, string subject, string message) => new(rule.Id, rule.DefaultSeverity, subject, message);
+}
