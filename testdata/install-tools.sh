@@ -10,8 +10,6 @@ packages=(
   # kata-preflight's own packages (testdata/own-package): NativeAOT links with gcc and zlib; the installed binary
   # loads OpenSSL; apt-get runs the installed APT hook in a sandboxed transaction.
   gcc zlib1g-dev libssl3 apt
-  # The 1.x (gRPC) runtime and agent fixtures are generated with gogo's protoc-gen-gogofast.
-  gogoprotobuf
   # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
   lintian rpmlint
   # The documentation tests ask fish what the shipped fish completion offers.

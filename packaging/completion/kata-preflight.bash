@@ -12,7 +12,7 @@ _kata_preflight()
     for ((i = 1; i < cword; i++)); do
         word=${words[i]}
         case "$path:$word" in
-            :check | :inspect | :diff | :fingerprint | :export-proto | :rules | :hook | \
+            :check | :inspect | :diff | :matrix | :releases | :fingerprint | :export-proto | :rules | :hook | \
                 "inspect:image" | "inspect:binary" | "hook:apt" | "hook:check")
                 path="${path:+$path }$word"
                 ;;
@@ -25,8 +25,12 @@ _kata_preflight()
             COMPREPLY=($(compgen -W "text json sarif" -- "$cur"))
             return
             ;;
-        "inspect image:--format" | "inspect binary:--format" | "diff:--format")
+        "inspect image:--format" | "inspect binary:--format" | "diff:--format" | "releases:--format")
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
+            return
+            ;;
+        "matrix:--format")
+            COMPREPLY=($(compgen -W "text json tsv" -- "$cur"))
             return
             ;;
         "rules:--format")
@@ -59,11 +63,13 @@ _kata_preflight()
     # Commands and options at this point of the path.
     local offer
     case "$path" in
-        "") offer="check inspect diff fingerprint export-proto rules hook --help --version" ;;
+        "") offer="check inspect diff matrix releases fingerprint export-proto rules hook --help --version" ;;
         check) offer="--root --config --image --runtime --package --policy --ignore --fail-on --format --quiet --verbose --help" ;;
         inspect) offer="image binary --help" ;;
         "inspect image" | "inspect binary") offer="--format --help" ;;
         diff) offer="--agent --runtime --format --verbose --help" ;;
+        matrix) offer="--releases --agent --runtime --format --help" ;;
+        releases) offer="--agent --runtime --format --help" ;;
         fingerprint) offer="--help" ;;
         export-proto) offer="--output --help" ;;
         rules) offer="--format --help" ;;

@@ -7,7 +7,7 @@ function __kata_preflight_path
     set -l path
     for word in (commandline -opc)[2..-1]
         switch "$path:$word"
-            case ':check' ':inspect' ':diff' ':fingerprint' ':export-proto' ':rules' ':hook' 'inspect:image' 'inspect:binary' 'hook:apt' 'hook:check'
+            case ':check' ':inspect' ':diff' ':matrix' ':releases' ':fingerprint' ':export-proto' ':rules' ':hook' 'inspect:image' 'inspect:binary' 'hook:apt' 'hook:check'
                 set path (string trim -- "$path $word")
         end
     end
@@ -24,6 +24,8 @@ complete -c kata-preflight -f
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'check' -d 'Check the configured images against the runtime'
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'inspect' -d 'Show what a guest image or a binary holds'
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'diff' -d 'Compare an agent and a runtime'
+complete -c kata-preflight -n '__kata_preflight_at ""' -a 'matrix' -d 'Verdict of every agent against every runtime'
+complete -c kata-preflight -n '__kata_preflight_at ""' -a 'releases' -d "Kata's releases and their protocols"
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'fingerprint' -d 'Wire fingerprint of the agent protocol'
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'export-proto' -d 'Write embedded descriptors as .proto files'
 complete -c kata-preflight -n '__kata_preflight_at ""' -a 'rules' -d 'List every rule'
@@ -55,6 +57,13 @@ complete -c kata-preflight -n '__kata_preflight_at diff' -l agent -r -F -d 'Agen
 complete -c kata-preflight -n '__kata_preflight_at diff' -l runtime -r -F -d 'Runtime side: binary or descriptor set'
 complete -c kata-preflight -n '__kata_preflight_at diff' -l format -x -a 'text json' -d 'Output format'
 complete -c kata-preflight -n '__kata_preflight_at diff' -l verbose -s v -d 'Log to stderr'
+
+# matrix, releases
+complete -c kata-preflight -n '__kata_preflight_at matrix' -l releases -d "Every protocol of Kata's releases against every other"
+complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_at releases' -l agent -r -F -d 'Agent side: image, binary or descriptor set'
+complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_at releases' -l runtime -r -F -d 'Runtime side: binary or descriptor set'
+complete -c kata-preflight -n '__kata_preflight_at matrix' -l format -x -a 'text json tsv' -d 'Output format'
+complete -c kata-preflight -n '__kata_preflight_at releases' -l format -x -a 'text json' -d 'Output format'
 
 # fingerprint, export-proto
 complete -c kata-preflight -n '__kata_preflight_at fingerprint' -F
