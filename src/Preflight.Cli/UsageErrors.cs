@@ -5,7 +5,8 @@ namespace Preflight.Cli;
 
 /// <summary>
 /// Turns System.CommandLine's parse errors into what a user can act on. An unknown word gets "did you mean" from the
-/// commands or options valid at that point (`kata-preflight chek` -> "did you mean 'check'?"), and the follow-on
+/// commands or options valid at that point (`kata-preflight chek` -> "unknown command 'chek' (did you mean
+/// 'check'?)", the same <see cref="Suggestions"/> as for rule and policy names), and the follow-on
 /// errors it causes ("Required command was not provided.", "Unrecognized command or argument", the value of a
 /// mistyped option left over as a stray argument) are dropped: they describe the same mistake less helpfully.
 /// </summary>
@@ -20,8 +21,7 @@ public static class UsageErrors
             bool isOption = token.StartsWith('-');
             IEnumerable<string> candidates = isOption ? OptionNames(parsed) : command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
             string what = isOption ? "unknown option" : command.Subcommands.Count > 0 ? "unknown command" : "unexpected argument";
-            string? best = Closest(token, candidates);
-            lines.Add(best is null ? $"{what} '{token}'" : $"{what} '{token}'; did you mean '{best}'?");
+            lines.Add($"{what} '{token}'{Suggestions.DidYouMean(token, candidates)}");
         }
         foreach (ParseError error in parsed.Errors)
         {
@@ -49,51 +49,5 @@ public static class UsageErrors
                 }
             }
         }
-    }
-
-    /// <summary>The candidate a typo most plausibly meant: a prefix of it, or within two edits; null when none is close.</summary>
-    public static string? Closest(string token, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (string candidate in candidates)
-        {
-            int distance = candidate.StartsWith(token, StringComparison.Ordinal) && token.TrimStart('-').Length >= 2
-                ? 0
-                : Distance(token, candidate);
-            if (distance < bestDistance && distance <= Math.Max(1, Math.Min(2, candidate.Length / 3)))
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        return best;
-    }
-
-    /// <summary>Levenshtein distance, with a swap of neighbours counted as one edit ("chekc" is one typo away).</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-        for (int i = 1; i <= a.Length; i++)
-        {
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-        return d[a.Length, b.Length];
     }
 }

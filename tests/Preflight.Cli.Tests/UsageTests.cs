@@ -19,12 +19,12 @@ public sealed class UsageTests
     }
 
     [Theory]
-    [InlineData(new[] { "chek" }, "unknown command 'chek'; did you mean 'check'?")]
-    [InlineData(new[] { "inpsect", "image", "x" }, "unknown command 'inpsect'; did you mean 'inspect'?")]
-    [InlineData(new[] { "inspect", "imag", "x" }, "unknown command 'imag'; did you mean 'image'?")]
-    [InlineData(new[] { "check", "--formt", "json" }, "unknown option '--formt'; did you mean '--format'?")]
-    [InlineData(new[] { "check", "--fail-no", "warn" }, "unknown option '--fail-no'; did you mean '--fail-on'?")]
-    [InlineData(new[] { "rules", "--hepl" }, "unknown option '--hepl'; did you mean '--help'?")]
+    [InlineData(new[] { "chek" }, "unknown command 'chek' (did you mean 'check'?)")]
+    [InlineData(new[] { "inpsect", "image", "x" }, "unknown command 'inpsect' (did you mean 'inspect'?)")]
+    [InlineData(new[] { "inspect", "imag", "x" }, "unknown command 'imag' (did you mean 'image'?)")]
+    [InlineData(new[] { "check", "--formt", "json" }, "unknown option '--formt' (did you mean '--format'?)")]
+    [InlineData(new[] { "check", "--fail-no", "warn" }, "unknown option '--fail-no' (did you mean '--fail-on'?)")]
+    [InlineData(new[] { "rules", "--hepl" }, "unknown option '--hepl' (did you mean '--help'?)")]
     public void A_typo_gets_one_did_you_mean_line_and_exit_2(string[] args, string expected)
     {
         CliResult result = Cli.Run(args);
