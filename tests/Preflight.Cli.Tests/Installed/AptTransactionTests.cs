@@ -123,7 +123,7 @@ internal sealed class RemovedInstall : IDisposable
 {
     public RemovedInstall()
     {
-        Root = Directory.CreateTempSubdirectory("kata-preflight-removed-").FullName;
+        Root = Directory.CreateTempSubdirectory("dpkg-removed-").FullName;
         ProcessResult copy = Installed.Run([Installed.FindTool("cp"), "-a", Installed.DebRoot + "/.", Root], null, [("PATH", "/usr/bin:/bin")]);
         Assert.True(copy.ExitCode == 0, copy.ToString());
         ProcessResult remove = Installed.Run(
@@ -154,7 +154,7 @@ internal sealed class AptSandbox : IDisposable
     public AptSandbox(string? installedRoot = null)
     {
         installedRoot ??= Installed.DebRoot;
-        _dir = Directory.CreateTempSubdirectory("kata-preflight-apt-").FullName;
+        _dir = Directory.CreateTempSubdirectory("apt-sandbox-").FullName;
         _host = Sub("host");
         string repo = Sub("repo");
         foreach (string deb in Directory.GetFiles(TestData.Generated("packages", "hook"), "*.deb")
