@@ -112,8 +112,15 @@ public sealed class ProtocolSurface
     /// <summary>What the catalog supplied, in words, for reports ("grpc.Health (service)", "types of 33 methods").</summary>
     public IReadOnlyList<string> CatalogParts { get; private init; } = [];
 
-    /// <summary>The release version the binary states ("2.2.0"), when known; decides which RPCs a runtime requires.</summary>
+    /// <summary>The release version the binary states ("2.2.0"), when known.</summary>
     public string? Version { get; private init; }
+
+    /// <summary>
+    /// The release whose Go runtime's calls decide which RPCs this side requires (required.tsv analysed Kata's Go
+    /// runtime); null for a runtime of another kind or an unknown version, which is held to what every analysed
+    /// release requires.
+    /// </summary>
+    public string? RequiredRpcsRelease { get; private init; }
 
     /// <summary>The number of messages the surface defines (own and completed).</summary>
     public int MessageCount => messages.Count;
@@ -148,12 +155,24 @@ public sealed class ProtocolSurface
         new(Files, Services, messages, enums, SyntaxByMessage, NormalizeTransport(transport), Constants)
         {
             PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = Version,
+            RequiredRpcsRelease = RequiredRpcsRelease,
         };
 
-    public ProtocolSurface WithVersion(string? version) =>
+    /// <summary>This surface with its string-constant evidence replaced (the catalog's, when the binary's was unreadable).</summary>
+    internal ProtocolSurface WithConstants(IReadOnlyList<ConstantEvidence> constants) =>
+        new(Files, Services, messages, enums, SyntaxByMessage, Transport, constants)
+        {
+            PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = [.. CatalogParts, "storage drivers and device types"], Version = Version,
+            RequiredRpcsRelease = RequiredRpcsRelease,
+        };
+
+    /// <param name="callsAsRelease">Whether this side calls what its release's Go runtime calls (true for the catalog's
+    /// own protocols and Go runtimes; false for runtime-rs and other clients).</param>
+    public ProtocolSurface WithVersion(string? version, bool callsAsRelease = true) =>
         new(Files, Services, messages, enums, SyntaxByMessage, Transport, Constants)
         {
             PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = version,
+            RequiredRpcsRelease = callsAsRelease ? version : null,
         };
 
     /// <summary>
@@ -271,6 +290,7 @@ public sealed class ProtocolSurface
         {
             PathRuns = PathRuns,
             Version = Version,
+            RequiredRpcsRelease = RequiredRpcsRelease,
             CatalogProtocol = parts.Count > 0 ? protocol : null,
             CatalogParts = parts,
         };

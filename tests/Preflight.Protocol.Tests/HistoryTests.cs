@@ -8,21 +8,24 @@ public class HistoryTests
     // Rows: runtime version; columns: agent version; both in versions.txt order
     // (1.0.0 1.1.0 1.4.0 1.12.1 2.0.0 2.2.0 2.5.0 3.2.0 3.5.0 3.30.0). P = pass, W = warn, B = block.
     // Why: 1.x ↔ 2.x+ never talk (transport). A newer runtime warns on RPCs the older agent lacks and blocks once a
-    // required one (GetGuestDetails from 1.4.0 here) is missing. An older runtime warns when the newer agent removed
+    // required one is missing: which RPCs a runtime requires comes from the release catalog's required.tsv, which
+    // analysed 1.0.0 and 1.12.1 among the 1.x runtimes, so a 1.4.0 runtime is held to 1.0.0's list (GetGuestDetails
+    // did not exist then: missing, it warns) and 1.12.1 to its own (GetGuestDetails missing blocks). An older runtime warns when the newer agent removed
     // RPCs it knows (AddInterface/RemoveInterface at 1.6, ListProcesses at 2.1, Start/StopTracing at 2.4).
     // 2.0.0 ↔ 2.2.0+ blocks on the seccomp renumbering; a 2.0 runtime against 3.5+ also on CreateContainerRequest 8.
+    // A 3.2+ runtime calls RemoveStaleVirtiofsShareMounts on every container stop (required.tsv): 2.x agents block.
     private static readonly string[] Expected =
     [
         "PPPWBBBBBB", // runtime 1.0.0
         "WPPWBBBBBB", // runtime 1.1.0
-        "BBPWBBBBBB", // runtime 1.4.0
+        "WWPWBBBBBB", // runtime 1.4.0
         "BBWPBBBBBB", // runtime 1.12.1
         "BBBBPBBBBB", // runtime 2.0.0
         "BBBBBPWWWW", // runtime 2.2.0
         "BBBBBWPPPP", // runtime 2.5.0
-        "BBBBBWWPPP", // runtime 3.2.0
-        "BBBBBWWWPP", // runtime 3.5.0
-        "BBBBBWWWWP", // runtime 3.30.0
+        "BBBBBBBPPP", // runtime 3.2.0
+        "BBBBBBBWPP", // runtime 3.5.0
+        "BBBBBBBWWP", // runtime 3.30.0
     ];
 
     public static TheoryData<string, string> AllPairs()
@@ -81,7 +84,9 @@ public class HistoryTests
     [Fact]
     public void RequiredGetGuestDetailsMissingBlocks()
     {
-        AssertHas(Compare("1.4.0", "1.1.0"), "RPC_MISSING", Severity.Block, "grpc.AgentService.GetGuestDetails");
+        AssertHas(Compare("1.12.1", "1.1.0"), "RPC_MISSING", Severity.Block, "grpc.AgentService.GetGuestDetails");
+        // 1.0.0's runtime, the analysed release a 1.4.0 runtime falls back on, did not call it on every sandbox.
+        AssertHas(Compare("1.4.0", "1.1.0"), "RPC_MISSING", Severity.Warn, "grpc.AgentService.GetGuestDetails");
     }
 
     [Fact]
@@ -146,8 +151,10 @@ public class HistoryTests
         Assert.True(findings.Any(f => f.Rule == rule && f.Severity == severity && f.Subject == subject),
             $"expected {severity} {rule} {subject} in:\n{Fixtures.Describe(findings)}");
 
+    /// <summary>Each side carries its release's version: the runtime's decides which RPCs it requires.</summary>
     private static IReadOnlyList<Finding> Compare(string runtime, string agent, bool withTransport = false) =>
-        CompatibilityChecker.Compare(Fixtures.History(runtime, withTransport), Fixtures.History(agent, withTransport), CompatibilityOptions.Default);
+        CompatibilityChecker.Compare(Fixtures.History(runtime, withTransport).WithVersion(runtime),
+            Fixtures.History(agent, withTransport).WithVersion(agent), CompatibilityOptions.Default);
 
     private static int Index(string version) => Fixtures.Versions.ToList().IndexOf(version);
 }

@@ -211,4 +211,69 @@ public class RealBuildTests
         // 1.0.0's runtime did not call Health.Check on the sandbox path, so an unknown runtime does not require it.
         Assert.DoesNotContain("grpc.Health/Check", Catalog.RequiredRpcs(null));
     }
+
+    [Fact]
+    public void DriversComeFromTheCatalogWhenTheBinaryShowsNone()
+    {
+        // The stand-ins carry no storage handlers: the 2.0.0 agent's release lacks blk-ccw and nvdimm, which the
+        // 2.2.0 runtime's release sends (kata-facts.md).
+        var agent = Binary("agent-2.0.0", "agent");
+        Assert.Contains(agent.Surface.Constants, c => c.Value == "blk-ccw" && !c.Present && c.Evidence == "release-catalog");
+        // The runtime stand-in shows one driver constant of its own (virtio-fs), so its binary speaks for it; with
+        // its constants unreadable, its release's list (which sends blk-ccw) stands in.
+        var runtimeFacts = Facts("runtime-2.2.0-go");
+        var stripped = runtimeFacts with { Constants = runtimeFacts.Constants.Select(c => c with { Present = false }).ToList() };
+        var runtime = ProtocolResolver.Resolve(ProtocolSurface.FromFacts(stripped), "2.2.0", "runtime", Options, Catalog);
+        var findings = Compare(runtime.Surface, agent.Surface);
+        Assert.Contains(findings, f => f.Rule == "DRIVER_UNKNOWN_TO_AGENT" && f.Subject == "blk-ccw" && f.Message.Contains("release catalog", StringComparison.Ordinal));
+        // Same release: nothing the runtime sends is unknown to the agent.
+        Assert.DoesNotContain(Compare(Binary("runtime-2.2.0-go", "runtime").Surface, Binary("agent-2.2.0-ttrpc", "agent").Surface),
+            f => f.Rule == "DRIVER_UNKNOWN_TO_AGENT");
+    }
+
+    [Fact]
+    public void TheDriverListIsTheCatalogs()
+    {
+        var catalog = Catalog.Constants.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(catalog.Order(StringComparer.Ordinal), Options.ConstantValues.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AServiceIsProvenMissingOnlyWhereTheAgentRegistersPathsAndNoneOfItOccurs()
+    {
+        // The 2.2 agent registers /grpc.AgentService/... paths; without any /grpc.Health/ text it has no Health server.
+        var facts = Facts("agent-2.2.0-ttrpc");
+        var noHealth = facts with
+        {
+            Version = null,
+            Methods = facts.Methods.Where(m => m.Service != "grpc.Health").ToList(),
+            MethodPaths = facts.MethodPaths.Where(r => r.Service != "grpc.Health").ToList(),
+        };
+        var agent = ProtocolSurface.FromFacts(noHealth);
+        var findings = Compare(Binary("runtime-2.2.0-go", "runtime").Surface, agent);
+        Assert.Contains(findings, f => f.Rule == "SERVICE_MISSING" && f.Subject == "grpc.Health" && f.Severity == Severity.Block);
+    }
+
+    [Fact]
+    public void APatchedBuildIsComparedByItsOwnDescriptorsAndSaidToDiffer()
+    {
+        var facts = Facts("agent-2.2.0-ttrpc");
+        var patched = facts with { Descriptors = facts.Descriptors.Select(d => d with { Bytes = ChangeExecId(d.Bytes) }).ToList() };
+        var agent = ProtocolResolver.Resolve(ProtocolSurface.FromFacts(patched), "2.2.0", "agent", Options, Catalog);
+        Assert.Contains(agent.Findings, f => f.Rule == "PROTOCOL_DIFFERS_FROM_RELEASE");
+        Assert.Empty(agent.MatchingReleases);
+        Assert.Contains(Compare(Binary("runtime-2.2.0-go", "runtime").Surface, agent.Surface),
+            f => f.Rule == "FIELD_WIRE_TYPE_CHANGED" && f.Subject == "grpc.SignalProcessRequest.exec_id");
+    }
+
+    [Fact]
+    public void TypesOneSideLeavesUndefinedAreReportedNotSkippedSilently()
+    {
+        // An agent descriptor set without its imported types.proto: the types it reaches there went unchecked.
+        var full = Release("2.2.0");
+        var withoutTypes = ProtocolSurface.FromDescriptors(full.Files.Where(f => f.Name != "types.proto"), "ttrpc");
+        var findings = Compare(full, withoutTypes);
+        Assert.Contains(findings, f => f.Rule == "TYPES_UNRESOLVED" && f.Subject == "agent" && f.Message.Contains("types.Interface", StringComparison.Ordinal));
+        Assert.NotEqual(Verdict.Pass, VerdictCalculator.From(findings));
+    }
 }

@@ -12,8 +12,11 @@ public class RuleCaseTests
     public static TheoryData<string, string, string> Cases() => new()
     {
         // rule, forward findings, reverse findings ("SEVERITY RULE subject" separated by "|")
-        { "SERVICE_MISSING", "Block SERVICE_MISSING grpc.AgentService", "Warn SERVICE_MISSING grpc.AgentService" },
-        { "RPC_MISSING", "Block RPC_MISSING grpc.AgentService.ReadStdout|Warn RPC_MISSING grpc.AgentService.PauseContainer", "" },
+        // A descriptor set that leaves a service out does not prove the agent lacks it (health.proto is often left
+        // out): unverified. The proven case (an agent registering paths, none of that service) is in RealBuildTests.
+        { "SERVICE_MISSING", "Warn SERVICE_UNVERIFIED grpc.AgentService", "Warn SERVICE_MISSING grpc.AgentService" },
+        // ReadStdout is not among the RPCs required.tsv finds on every sandbox of an unknown runtime: a warning.
+        { "RPC_MISSING", "Warn RPC_MISSING grpc.AgentService.PauseContainer|Warn RPC_MISSING grpc.AgentService.ReadStdout", "" },
         { "RPC_STREAMING_CHANGED", "Block RPC_STREAMING_CHANGED grpc.AgentService.ReadStdout", "Block RPC_STREAMING_CHANGED grpc.AgentService.ReadStdout" },
         {
             "RPC_REQUEST_CHANGED",
@@ -85,7 +88,11 @@ public class RuleCaseTests
     public void EveryRuleIsCoveredByACaseOrASurfaceTest()
     {
         // Surface-level rules need binary facts rather than .proto pairs; SurfaceTests covers them.
-        string[] factRules = ["PROTOCOL_UNVERIFIED", "FIELDS_UNVERIFIED", "DRIVER_UNKNOWN_TO_AGENT"];
+        string[] factRules =
+        [
+            "PROTOCOL_UNVERIFIED", "FIELDS_UNVERIFIED", "DRIVER_UNKNOWN_TO_AGENT", "SERVICE_UNVERIFIED", "RPCS_UNVERIFIED",
+            "TYPES_UNRESOLVED", "RELEASE_UNKNOWN", "PROTOCOL_DIFFERS_FROM_RELEASE",
+        ];
         var caseRules = Directory.GetDirectories(TestData.Path("protocols", "cases")).Select(Path.GetFileName).ToHashSet();
         foreach (var rule in RuleCatalog.All)
         {

@@ -66,6 +66,9 @@ public sealed record CheckTarget(
     bool Compared,
     RuntimeClass? RuntimeClass = null)
 {
+    /// <summary>What the comparison covered (null when the pair was not compared).</summary>
+    public Coverage? Coverage { get; init; }
+
     /// <summary>This target's own answer: Unchecked when its pair was not compared.</summary>
     public Verdict Verdict => Compared ? VerdictCalculator.From(Findings) : Verdict.Unchecked;
 

@@ -158,12 +158,16 @@ public sealed class HostChecker
 
         findings.AddRange(agentSide.Resolved.Findings);
         findings.AddRange(runtimeSide.Resolved.Findings);
-        findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, options));
+        Comparison comparison = CompatibilityChecker.Run(runtimeSide.Surface, agentSide.Surface, options);
+        findings.AddRange(comparison.Findings);
         if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, request.Policy) is Finding versionFinding)
         {
             findings.Add(versionFinding);
         }
-        return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true, runtimeClass);
+        return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, true, runtimeClass)
+        {
+            Coverage = comparison.Coverage,
+        };
     }
 
     /// <summary>A binary's facts, its resolved protocol and the summary reports print, computed once per file.</summary>

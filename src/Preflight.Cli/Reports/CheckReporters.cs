@@ -252,6 +252,12 @@ public static class CheckJsonReporter
             WriteRuntimeClass(w, target.RuntimeClass);
             w.WriteBoolean("compared", target.Compared);
             w.WriteBoolean("fingerprintsMatch", target.FingerprintsMatch);
+            w.ObjectOrNull("coverage", target.Coverage, (x, c) =>
+            {
+                x.WriteNumber("methodsCompared", c.MethodsCompared);
+                x.WriteNumber("messagePairsWalked", c.MessagePairsWalked);
+                x.WriteNumber("typesUnresolved", c.TypesUnresolved);
+            });
             w.WriteString("verdict", Words.Of(target.Verdict));
             WriteImage(w, target.Image);
             WriteSide(w, "agent", target.Agent);

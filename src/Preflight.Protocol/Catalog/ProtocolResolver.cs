@@ -23,16 +23,18 @@ public sealed record ResolvedProtocol(
 
 public static class ProtocolResolver
 {
+    /// <summary>The side's protocol from a binary. Only a Go binary calls what required.tsv says its release calls
+    /// (the catalog analysed Kata's Go runtime); runtime-rs and other clients are held to what every release requires.</summary>
     public static ResolvedProtocol ForBinary(BinaryFacts facts, string side, CompatibilityOptions options) =>
-        Resolve(ProtocolSurface.FromFacts(facts), facts.Version?.Version, side, options, ReleaseCatalog.Default);
+        Resolve(ProtocolSurface.FromFacts(facts), facts.Version?.Version, side, options, ReleaseCatalog.Default, callsAsRelease: facts.Go is not null);
 
     /// <param name="side">"agent" or "runtime", for the findings' subjects.</param>
     public static ResolvedProtocol Resolve(
-        ProtocolSurface own, string? version, string side, CompatibilityOptions options, ReleaseCatalog catalog)
+        ProtocolSurface own, string? version, string side, CompatibilityOptions options, ReleaseCatalog catalog, bool callsAsRelease = true)
     {
         ArgumentNullException.ThrowIfNull(own);
         var findings = new List<Finding>();
-        var surface = own.WithVersion(version);
+        var surface = own.WithVersion(version, callsAsRelease);
         KataRelease? release = catalog.Find(version);
         if (release is null && version is not null)
         {
@@ -44,6 +46,7 @@ public static class ProtocolResolver
         {
             var releaseSurface = catalog.Surface(release);
             surface = surface.CompletedFrom(releaseSurface, release.Protocol, options.ExpectedServices);
+            surface = WithCatalogConstants(surface, release, side, options, catalog);
             string? completed = ProtocolFingerprint.Compute(surface, options);
             if (own.HasDescriptors && completed is not null && completed != catalog.Fingerprint(release.Protocol))
             {
@@ -61,6 +64,30 @@ public static class ProtocolResolver
             surface = surface.WithTransport(matching[0].Transport);
         }
         return new ResolvedProtocol(surface, release, matching, fingerprint, ProtocolFingerprint.Basis(surface, options), findings);
+    }
+
+    /// <summary>
+    /// A binary in which none of the driver constants is readable (the scan found not one of them as a constant of
+    /// its own: stripped of its handlers, or a stand-in) says nothing about drivers; when its release is one the
+    /// catalog analysed, that release's list for this side stands in, marked as coming from the catalog.
+    /// </summary>
+    private static ProtocolSurface WithCatalogConstants(
+        ProtocolSurface surface, KataRelease release, string side, CompatibilityOptions options, ReleaseCatalog catalog)
+    {
+        if (side is not ("agent" or "runtime") || surface.Constants.Any(c => c.Present))
+        {
+            return surface;
+        }
+        bool agent = side == "agent";
+        var known = catalog.Constants.Where(c => c.Release == release.Version && c.Agent == agent).Select(c => c.Value)
+            .ToHashSet(StringComparer.Ordinal);
+        if (known.Count == 0)
+        {
+            return surface; // not an analysed release: nothing to say
+        }
+        return surface.WithConstants(options.Constants
+            .Select(c => new ConstantEvidence(c.Value, known.Contains(c.Value), 0, "release-catalog"))
+            .ToList());
     }
 }
 

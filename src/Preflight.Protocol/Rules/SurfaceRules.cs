@@ -61,10 +61,13 @@ internal sealed class DriverUnknownToAgent : ISurfaceRule
                 continue;
             }
             string kind = constant.Kind == ConstantKind.StorageDriver ? "storage driver" : "device type";
-            sink.Add(Info, constant.Value,
-                $"the runtime binary contains the {kind} \"{constant.Value}\" ({runtime.Evidence}, {runtime.Occurrences} occurrence(s)) " +
-                $"but the agent binary does not ({agent.Evidence}, {agent.Occurrences} occurrence(s)): " +
-                $"if the runtime sends it, the agent rejects it; {constant.Meaning}");
+            string runtimeSays = runtime.Evidence == "release-catalog"
+                ? $"the runtime's release sends the {kind} \"{constant.Value}\" (release catalog)"
+                : $"the runtime binary contains the {kind} \"{constant.Value}\" ({runtime.Evidence}, {runtime.Occurrences} occurrence(s))";
+            string agentSays = agent.Evidence == "release-catalog"
+                ? "the agent's release does not handle it (release catalog; the agent binary shows no driver constants)"
+                : $"the agent binary does not ({agent.Evidence}, {agent.Occurrences} occurrence(s))";
+            sink.Add(Info, constant.Value, $"{runtimeSays} but {agentSays}: if the runtime sends it, the agent rejects it; {constant.Meaning}");
         }
     }
 

@@ -34,11 +34,16 @@ internal sealed class SurfaceWalker
         this.runtime = runtime;
         this.agent = agent;
         this.options = options;
-        requiredRpcs = options.RequiredRpcs ?? ReleaseCatalog.Default.RequiredRpcs(KataVersion.ParseRelease(runtime.Version));
+        requiredRpcs = options.RequiredRpcs ?? ReleaseCatalog.Default.RequiredRpcs(KataVersion.ParseRelease(runtime.RequiredRpcsRelease));
     }
 
     /// <summary>What the walk compared, for reports: method pairs whose request and response were walked.</summary>
     public int MethodsCompared { get; private set; }
+
+    /// <summary>Message pairs (per direction) whose fields were walked.</summary>
+    public int MessagePairsWalked { get; private set; }
+
+    public Coverage Coverage => new(MethodsCompared, MessagePairsWalked, unresolvedOnRuntime.Count + unresolvedOnAgent.Count);
 
     public IReadOnlyList<Finding> Run()
     {
@@ -58,6 +63,12 @@ internal sealed class SurfaceWalker
         }
         ReportUnresolved("runtime", unresolvedOnRuntime);
         ReportUnresolved("agent", unresolvedOnAgent);
+        // Whatever the reason, a pass needs a comparison that happened.
+        if (MethodsCompared == 0 && !sink.Sorted().Any(f => f.Severity >= Severity.Warn))
+        {
+            sink.Add(RuleCatalog.SurfaceRules.OfType<ProtocolUnverified>().Single().Info, "protocol",
+                "no method of the expected services could be compared on both sides");
+        }
         return sink.Sorted();
     }
 
@@ -220,6 +231,7 @@ internal sealed class SurfaceWalker
         }
         walkingMessages.Remove(key);
         walkedMessages[key] = scope.Worst;
+        MessagePairsWalked++;
         return scope.Worst;
     }
 
