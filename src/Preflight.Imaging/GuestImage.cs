@@ -23,6 +23,11 @@ public static class GuestImage
 
     public static OpenedImage Open(string path, InitrdLimits initrdLimits)
     {
+        // A guest image may be a block device (a VMM can boot one); a FIFO or /dev/zero would hang or never end.
+        if (InputFile.Refusal(path, allowBlockDevice: true) is string refusal)
+        {
+            throw new ImageFormatException(path, null, refusal);
+        }
         FileStream file;
         try
         {

@@ -43,7 +43,7 @@ public static class CheckCommand
             PreflightPolicy chosen = CliInputs.LoadPolicy(hostRoot, parse.GetValue(policy))
                 .WithCommandLine(parse.GetValue(ignore) ?? [], parse.GetValue(failOn) is string f ? PreflightPolicy.ParseFailOn(f, "--fail-on") : null);
 
-            string? candidateImage = CliInputs.RequireFileOrNull(parse.GetValue(image));
+            string? candidateImage = CliInputs.RequireFileOrNull(parse.GetValue(image), allowBlockDevice: true);
             string? candidateRuntime = CliInputs.RequireFileOrNull(parse.GetValue(runtime));
             string[] packageFiles = parse.GetValue(packages) ?? [];
             using var extracted = new TemporaryDirectory();

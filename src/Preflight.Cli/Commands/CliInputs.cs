@@ -1,19 +1,29 @@
 using Preflight.Cli.Checking;
 using Preflight.Cli.Policy;
 using Preflight.Host.Config;
+using Preflight.Imaging;
 
 namespace Preflight.Cli.Commands;
 
 /// <summary>How every command turns what the user named into inputs, so the checks and messages are the same everywhere.</summary>
 public static class CliInputs
 {
-    /// <summary>The path, or an InputException (exit 3) naming it when it is not an existing file.</summary>
-    public static string RequireFile(string path) =>
-        File.Exists(path)
-            ? path
-            : throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+    /// <summary>
+    /// The path, or an InputException (exit 3) naming it when it is not an existing regular file. A FIFO or a
+    /// character device (/dev/zero) is refused here, before anything opens it: reading one would hang or never end.
+    /// Block devices are accepted only where a guest image may be one (--image, diff's SRC).
+    /// </summary>
+    public static string RequireFile(string path, bool allowBlockDevice = false)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+        }
+        return InputFile.Refusal(path, allowBlockDevice) is string refusal ? throw new InputException(path, refusal) : path;
+    }
 
-    public static string? RequireFileOrNull(string? path) => path is null ? null : RequireFile(path);
+    public static string? RequireFileOrNull(string? path, bool allowBlockDevice = false) =>
+        path is null ? null : RequireFile(path, allowBlockDevice);
 
     /// <summary>--root DIR as a HostRoot, or the real "/" when the option is absent.</summary>
     public static HostRoot HostRootFrom(string? directory) =>
@@ -30,7 +40,7 @@ public static class CliInputs
         if (explicitPath is not null)
         {
             return File.Exists(explicitPath)
-                ? PreflightPolicy.Load(explicitPath, explicitPath)
+                ? PreflightPolicy.Load(RequireFile(explicitPath), explicitPath)
                 : throw new InputException(explicitPath, "policy file does not exist");
         }
         return root.Resolve(PreflightPolicy.DefaultPath) is string real && File.Exists(real)
