@@ -50,7 +50,7 @@ public sealed class DebPackage : PackageBase
             payload = OpenMember(stream, layout.Data, layout.DataCompression, SourcePath);
             tar = new TarReader(payload, leaveOpen: true);
             int count = 0;
-            while (tar.GetNextEntry() is TarEntry entry)
+            while (TarEntries.Next(tar) is TarEntry entry)
             {
                 if (++count > MaxEntries)
                 {
@@ -87,7 +87,7 @@ public sealed class DebPackage : PackageBase
             using Stream payload = OpenMember(stream, layout.Control, layout.ControlCompression, path);
             using var tar = new TarReader(payload, leaveOpen: true);
             int count = 0;
-            while (tar.GetNextEntry() is TarEntry entry && ++count <= MaxEntries)
+            while (TarEntries.Next(tar) is TarEntry entry && ++count <= MaxEntries)
             {
                 if (!IsRegular(entry.EntryType) || PackagePaths.Normalize(entry.Name) != "/control")
                 {
@@ -117,7 +117,7 @@ public sealed class DebPackage : PackageBase
         {
             using Stream payload = OpenMember(stream, layout.Data, layout.DataCompression, path);
             using var tar = new TarReader(payload, leaveOpen: true);
-            while (tar.GetNextEntry() is TarEntry entry)
+            while (TarEntries.Next(tar) is TarEntry entry)
             {
                 if (files.Count >= MaxEntries)
                 {

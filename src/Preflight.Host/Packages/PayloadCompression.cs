@@ -36,11 +36,12 @@ internal static class PayloadCompression
         return compression switch
         {
             None => raw,
-            Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: false),
+            // Each decoder's own reports of corrupt data arrive as InvalidDataException (DecoderGuard).
+            Gzip => DecoderGuard.Open(ThirdPartyDecoder.Gzip, raw, source => new GZipStream(source, CompressionMode.Decompress, leaveOpen: false)),
             // The system's liblzma when it loads (much faster on a big data.tar.xz), else the managed decoder.
-            Xz => XzDecompression.Open(raw, leaveOpen: false),
-            Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: false),
-            Bzip2 => BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true),
+            Xz => DecoderGuard.Open(ThirdPartyDecoder.Xz, raw, source => XzDecompression.Open(source, leaveOpen: false)),
+            Zstd => DecoderGuard.Open(ThirdPartyDecoder.Zstd, raw, source => new ZstdSharp.DecompressionStream(source, leaveOpen: false)),
+            Bzip2 => DecoderGuard.Open(ThirdPartyDecoder.Bzip2, raw, source => BZip2Stream.Create(source, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true)),
             _ => throw new PackageFormatException(file, null, $"unsupported compression '{compression}'"),
         };
     }

@@ -60,9 +60,10 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         {
             ScanFile(file, sourceName, limits, segments, scanner, ref offset);
         }
-        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
         {
-            // Decompressors report corruption with their own exception types; all of them mean "bad input" here.
+            // The cpio scanner and every decoder (through DecoderGuard) report bad data as InvalidDataException;
+            // IOException covers a file that ends early (EndOfStreamException) or cannot be read. Anything else is a bug.
             string where = segments.Count > 0 && segments[^1].Compression != InitrdCompression.None
                 ? $"in the {InitrdCompressionFormat.Name(segments[^1].Compression)} data starting there: "
                 : "";
@@ -122,7 +123,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                         break;
                     }
                 }
-                catch (Exception e) when (endsWithZeros && e is not InitrdLimitException and not OutOfMemoryException)
+                catch (InvalidDataException) when (endsWithZeros)
                 {
                     // Between archives, a decompressor that stumbles on the file's zero padding (zstd, xz and lz4
                     // frames reject it; the kernel skips it) has simply reached the end of the compressed data.
@@ -196,7 +197,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             }
             return new MemoryStream(data, writable: false);
         }
-        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
         {
             throw new ImageFormatException(SourceName, segment.FileOffset, $"initrd: {e.Message}", e);
         }
