@@ -70,7 +70,7 @@ public static class GuestImage
             }
             string seen = string.Join(", ", layout.Partitions.Select(p => $"#{p.Number} type {p.Type} at byte {p.Offset}"));
             throw new ImageFormatException(path, null,
-                $"{layout.Layout} partition table found but no partition holds an ext4, xfs or erofs filesystem ({seen})");
+                $"{layout.Layout} partition table found but partition {VolumeProbe.KataRootPartition}, the one Kata boots (root=/dev/vda1), holds no ext4, xfs or erofs filesystem ({seen})");
         }
         (PartitionInfo partition, string type) = rootfs.Value;
         var volume = new StreamSlice(image, partition.Offset, partition.Length);
