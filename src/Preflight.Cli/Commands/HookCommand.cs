@@ -73,6 +73,7 @@ public static class HookCommand
         var debs = input.KataActions
             .Where(action => action.Action == AptActionKind.Install && action.DebPath is not null)
             .Select(action => action.DebPath!)
+            .Distinct(StringComparer.Ordinal) // two actions naming one .deb still read it once
             .ToList();
         if (debs.Count == 0)
         {
