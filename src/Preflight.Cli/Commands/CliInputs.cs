@@ -1,6 +1,8 @@
 using Preflight.Cli.Checking;
 using Preflight.Cli.Policy;
+using System.Runtime.InteropServices;
 using Preflight.Host.Config;
+using Preflight.Host.Packages;
 using Preflight.Imaging;
 
 namespace Preflight.Cli.Commands;
@@ -49,20 +51,59 @@ public static class CliInputs
     }
 }
 
-/// <summary>A scratch directory (files extracted from packages), created on first use and removed on dispose.</summary>
+/// <summary>
+/// A scratch directory (files extracted from packages) with the run's budget of what may be written there
+/// (<see cref="PackageLimits.DefaultScratchBytes"/>), created on first use and removed on dispose, and also when
+/// the process is stopped by SIGINT or SIGTERM (Ctrl-C, or APT/systemd stopping the hook): up to 8 GiB must not be
+/// left behind in $TMPDIR.
+/// </summary>
 public sealed class TemporaryDirectory : IDisposable
 {
+    private readonly List<PosixSignalRegistration> _signals = [];
     private DirectoryInfo? _directory;
 
-    public string Path => (_directory ??= Directory.CreateTempSubdirectory("kata-preflight-")).FullName;
+    public TemporaryDirectory(long budgetBytes = PackageLimits.DefaultScratchBytes)
+    {
+        Budget = new ScratchBudget(budgetBytes);
+    }
+
+    public ScratchBudget Budget { get; }
+
+    public string Path
+    {
+        get
+        {
+            if (_directory is null)
+            {
+                _directory = Directory.CreateTempSubdirectory("kata-preflight-");
+                // The handler removes the directory and lets the signal's default action end the process.
+                foreach (PosixSignal signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+                {
+                    _signals.Add(PosixSignalRegistration.Create(signal, _ => Remove()));
+                }
+            }
+            return _directory.FullName;
+        }
+    }
 
     public void Dispose()
+    {
+        foreach (PosixSignalRegistration registration in _signals)
+        {
+            registration.Dispose();
+        }
+        _signals.Clear();
+        Remove();
+    }
+
+    /// <summary>Removes the directory and everything in it; also run from a signal handler, so it never throws.</summary>
+    internal void Remove()
     {
         try
         {
             _directory?.Delete(recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A leftover scratch directory is not worth failing a check (or an upgrade) for.
         }

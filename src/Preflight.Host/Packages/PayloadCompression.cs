@@ -30,8 +30,15 @@ internal static class PayloadCompression
         };
     }
 
-    /// <summary>A decompressing, forward-only stream over <paramref name="raw"/> (which it then owns).</summary>
-    public static Stream Open(Stream raw, string compression, string file)
+    /// <summary>
+    /// A decompressing, forward-only stream over <paramref name="raw"/> (which it then owns), stopped with a
+    /// PackageFormatException once it has produced more than <paramref name="member"/>'s
+    /// <paramref name="compressedBytes"/> may expand to (<see cref="PackageLimits.MaxExpandedBytes"/>).
+    /// </summary>
+    public static Stream Open(Stream raw, string compression, string file, string member, long compressedBytes) =>
+        new ExpansionLimitStream(OpenDecoder(raw, compression, file), compressedBytes, file, member);
+
+    private static Stream OpenDecoder(Stream raw, string compression, string file)
     {
         return compression switch
         {
