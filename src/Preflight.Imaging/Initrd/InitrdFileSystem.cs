@@ -6,8 +6,10 @@ namespace Preflight.Imaging.Initrd;
 /// An initrd/initramfs as the kernel would unpack it: one or more cpio newc/crc archives, each uncompressed or
 /// compressed (gzip, zstd, xz, lz4 legacy or frame), with zero padding between them. The file is scanned once
 /// at Open; afterwards only large compressed entries are decompressed again, when opened.
-/// Known gap: data after a compressed run (e.g. an uncompressed archive appended after a gzip one) is not read;
-/// the compressed run is taken to reach the end of the file, which is how dracut and osbuilder lay initrds out.
+/// After a compressed run the scan goes on where the kernel's would: past zero padding, at the next archive, so a
+/// later archive that replaces the agent is read. Where exactly a compressed stream ended is known only to the
+/// decoder, so a later archive is looked for after zero bytes in the last chunk the decoder read, or after it; an
+/// archive glued to the end of a compressed stream with no padding is an error rather than a silent stop.
 /// </summary>
 public sealed class InitrdFileSystem : ReadOnlyFileSystem
 {
@@ -53,7 +55,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
     public static InitrdFileSystem Open(Stream file, string sourceName, InitrdLimits limits)
     {
         var segments = new List<InitrdSegment>();
-        var tree = new InitrdTree();
+        var tree = new InitrdTree(limits.MaxNodes);
         var scanner = new CpioScanner(limits, tree);
         long offset = 0;
         try
@@ -76,12 +78,20 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         return new InitrdFileSystem(sourceName, file, segments, CpioNode.Flatten(tree.Root), limits);
     }
 
+    /// <summary>Archives (compressed runs and plain cpio archives) one initrd may hold; real ones have one to three.</summary>
+    public const int MaxArchives = 1024;
+
     private static void ScanFile(Stream file, string sourceName, InitrdLimits limits, List<InitrdSegment> segments, CpioScanner scanner, ref long offset)
     {
         long length = file.Length;
+        long decompressed = 0;
         Span<byte> head = stackalloc byte[8];
         while (offset < length)
         {
+            if (segments.Count >= MaxArchives)
+            {
+                throw new InitrdLimitException($"more than {MaxArchives} concatenated archives (limit MaxArchives)");
+            }
             var zeros = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
             offset += zeros.SkipZeros();
             if (offset >= length)
@@ -110,40 +120,99 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                 throw new ImageFormatException(sourceName, offset, problem);
             }
             segments.Add(new InitrdSegment(offset, compression.Value));
-            using Stream decompressed = InitrdCompressionFormat.Open(compression.Value, new StreamSlice(file, offset, length - offset));
-            var inflated = new ForwardReader(decompressed, limits.MaxDecompressedBytes, BombMessage(limits, compression.Value));
-            bool endsWithZeros = EndsWithZeroPadding(file);
-            while (true)
+            var source = new TrackedSource(new StreamSlice(file, offset, length - offset));
+            InvalidDataException? stumbled = null;
+            using (Stream decoder = InitrdCompressionFormat.Open(compression.Value, source))
             {
-                try
+                // One budget for the whole file: every compressed run draws on what the earlier ones left.
+                var inflated = new ForwardReader(decoder, limits.MaxDecompressedBytes - decompressed, BombMessage(limits, compression.Value));
+                while (true)
                 {
-                    inflated.SkipZeros();
-                    if (inflated.Peek() < 0)
+                    try
                     {
+                        inflated.SkipZeros();
+                        if (inflated.Peek() < 0)
+                        {
+                            break;
+                        }
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        // Between archives, a decoder that stumbles (zstd, xz and lz4 frames reject the zero padding
+                        // the kernel skips) has reached the end of its data, or real damage: NextArchive decides.
+                        stumbled = e;
                         break;
                     }
+                    scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
                 }
-                catch (InvalidDataException) when (endsWithZeros)
-                {
-                    // Between archives, a decompressor that stumbles on the file's zero padding (zstd, xz and lz4
-                    // frames reject it; the kernel skips it) has simply reached the end of the compressed data.
-                    break;
-                }
-                scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
+                decompressed += inflated.Position;
             }
-            // The compressed run is taken to reach the end of the file (see the class comment).
-            offset = length;
+            offset = NextArchive(file, offset, source, stumbled);
         }
     }
 
-    /// <summary>True when the file's last bytes are zeros (padding), looking at most at its final 4 KiB.</summary>
-    private static bool EndsWithZeroPadding(Stream file)
+    /// <summary>
+    /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive, or
+    /// the end of the file when only zero padding follows. The decoder reads its input in chunks of at most
+    /// <see cref="TrackedSource.ChunkBytes"/> and asks for a chunk only once it has used the previous ones, so its
+    /// stream ended inside the last chunk it read: a later archive starts there after zero bytes, or after it.
+    /// </summary>
+    private static long NextArchive(Stream file, long runStart, TrackedSource source, InvalidDataException? stumbled)
     {
-        Span<byte> tail = stackalloc byte[(int)Math.Min(4096, file.Length)];
-        file.Position = file.Length - tail.Length;
-        file.ReadExactly(tail);
-        return tail.Length >= 4 && tail[^4..].IndexOfAnyExcept((byte)0) < 0;
+        long length = file.Length;
+        if (source.BytesRead == 0)
+        {
+            // Every decoder reads its magic first; without this the scan would find the same run again forever.
+            throw new InvalidDataException($"the decoder read nothing of the compressed archive at byte {runStart}");
+        }
+        long readEnd = runStart + source.BytesRead;
+        long lastChunk = Math.Max(runStart + 1, readEnd - source.LastReadBytes);
+        var window = new byte[readEnd - lastChunk + 1 + 8];
+        file.Position = lastChunk - 1;
+        int got = file.ReadAtLeast(window, window.Length, throwOnEndOfStream: false);
+        int zeroRun = 0;
+        for (int i = 1; i < Math.Min(got, window.Length - 8); i++)
+        {
+            zeroRun = window[i - 1] == 0 ? zeroRun + 1 : 0;
+            if (zeroRun == 0 || window[i] == 0)
+            {
+                continue;
+            }
+            if (StartsArchive(window.AsSpan(i, Math.Min(8, got - i))))
+            {
+                return lastChunk - 1 + i;
+            }
+            if (zeroRun >= PaddingRun)
+            {
+                // Compressed data does not hold a run this long (a run of zeros compresses); this is what follows
+                // the stream's padding, and it is no archive.
+                throw stumbled ?? new InvalidDataException(
+                    $"unrecognised data at byte {lastChunk - 1 + i}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)");
+            }
+        }
+
+        var zeros = new ForwardReader(new StreamSlice(file, readEnd, length - readEnd), long.MaxValue, "", length - readEnd);
+        long next = readEnd + zeros.SkipZeros();
+        if (next >= length)
+        {
+            return length; // only zero padding after the run: a decoder that stumbled on it simply reached its end
+        }
+        Span<byte> head = stackalloc byte[8];
+        file.Position = next;
+        int headBytes = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (StartsArchive(head[..headBytes]))
+        {
+            return next;
+        }
+        throw stumbled ?? new InvalidDataException(
+            $"unrecognised data at byte {next}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)");
     }
+
+    /// <summary>Zero bytes in a row taken to be padding rather than a compressed stream's own bytes.</summary>
+    private const int PaddingRun = 8;
+
+    private static bool StartsArchive(ReadOnlySpan<byte> head) =>
+        (head.Length >= 6 && CpioHeader.HasMagic(head)) || InitrdCompressionFormat.Detect(head) is not null;
 
     private static string BombMessage(InitrdLimits limits, InitrdCompression compression) =>
         $"{InitrdCompressionFormat.Name(compression)} data expands past the limit of {limits.MaxDecompressedBytes} bytes (MaxDecompressedBytes): a decompression bomb or a corrupt archive";
