@@ -7,9 +7,9 @@ namespace Preflight.Imaging.Initrd;
 /// compressed (gzip, zstd, xz, lz4 legacy or frame), with zero padding between them. The file is scanned once
 /// at Open; afterwards only large compressed entries are decompressed again, when opened.
 /// After a compressed run the scan goes on where the kernel's would: past zero padding, at the next archive, so a
-/// later archive that replaces the agent is read. Where exactly a compressed stream ended is known only to the
-/// decoder, so a later archive is looked for after zero bytes in the last chunk the decoder read, or after it; an
-/// archive glued to the end of a compressed stream with no padding is an error rather than a silent stop.
+/// later archive that replaces the agent is read; where the run ended comes from its format (CompressedRunEnd).
+/// Known gap: after a gzip run of several members (whose last trailer records only the last member's size) the
+/// run is taken to reach the end of the file.
 /// </summary>
 public sealed class InitrdFileSystem : ReadOnlyFileSystem
 {
@@ -122,6 +122,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             segments.Add(new InitrdSegment(offset, compression.Value));
             var source = new TrackedSource(new StreamSlice(file, offset, length - offset));
             InvalidDataException? stumbled = null;
+            long decodedBytes;
             using (Stream decoder = InitrdCompressionFormat.Open(compression.Value, source))
             {
                 // One budget for the whole file: every compressed run draws on what the earlier ones left.
@@ -145,54 +146,29 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                     }
                     scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
                 }
-                decompressed += inflated.Position;
+                decodedBytes = inflated.Position;
+                decompressed += decodedBytes;
             }
-            offset = NextArchive(file, offset, source, stumbled);
+            offset = NextArchive(file, offset, source, decodedBytes, compression.Value, stumbled);
         }
     }
 
     /// <summary>
-    /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive, or
-    /// the end of the file when only zero padding follows. The decoder reads its input in chunks of at most
-    /// <see cref="TrackedSource.ChunkBytes"/> and asks for a chunk only once it has used the previous ones, so its
-    /// stream ended inside the last chunk it read: a later archive starts there after zero bytes, or after it.
+    /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive after
+    /// zero padding, or the end of the file when only zero padding follows. Anything else after the run is an error
+    /// (the decoder's own, when it stumbled on it). When the format does not say where the run ended (a gzip run of
+    /// several members) the run is taken to reach the end of the file, unless its decoder stumbled.
     /// </summary>
-    private static long NextArchive(Stream file, long runStart, TrackedSource source, InvalidDataException? stumbled)
+    private static long NextArchive(Stream file, long runStart, TrackedSource source, long decodedBytes,
+        InitrdCompression compression, InvalidDataException? stumbled)
     {
         long length = file.Length;
-        if (source.BytesRead == 0)
+        if (CompressedRunEnd.Find(compression, file, runStart, source, decodedBytes) is not long end)
         {
-            // Every decoder reads its magic first; without this the scan would find the same run again forever.
-            throw new InvalidDataException($"the decoder read nothing of the compressed archive at byte {runStart}");
+            return stumbled is null ? length : throw stumbled;
         }
-        long readEnd = runStart + source.BytesRead;
-        long lastChunk = Math.Max(runStart + 1, readEnd - source.LastReadBytes);
-        var window = new byte[readEnd - lastChunk + 1 + 8];
-        file.Position = lastChunk - 1;
-        int got = file.ReadAtLeast(window, window.Length, throwOnEndOfStream: false);
-        int zeroRun = 0;
-        for (int i = 1; i < Math.Min(got, window.Length - 8); i++)
-        {
-            zeroRun = window[i - 1] == 0 ? zeroRun + 1 : 0;
-            if (zeroRun == 0 || window[i] == 0)
-            {
-                continue;
-            }
-            if (StartsArchive(window.AsSpan(i, Math.Min(8, got - i))))
-            {
-                return lastChunk - 1 + i;
-            }
-            if (zeroRun >= PaddingRun)
-            {
-                // Compressed data does not hold a run this long (a run of zeros compresses); this is what follows
-                // the stream's padding, and it is no archive.
-                throw stumbled ?? new InvalidDataException(
-                    $"unrecognised data at byte {lastChunk - 1 + i}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)");
-            }
-        }
-
-        var zeros = new ForwardReader(new StreamSlice(file, readEnd, length - readEnd), long.MaxValue, "", length - readEnd);
-        long next = readEnd + zeros.SkipZeros();
+        var zeros = new ForwardReader(new StreamSlice(file, end, length - end), long.MaxValue, "", length - end);
+        long next = end + zeros.SkipZeros();
         if (next >= length)
         {
             return length; // only zero padding after the run: a decoder that stumbled on it simply reached its end
@@ -200,16 +176,13 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         Span<byte> head = stackalloc byte[8];
         file.Position = next;
         int headBytes = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        if (StartsArchive(head[..headBytes]))
+        if (next > runStart && StartsArchive(head[..headBytes]))
         {
             return next;
         }
         throw stumbled ?? new InvalidDataException(
             $"unrecognised data at byte {next}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)");
     }
-
-    /// <summary>Zero bytes in a row taken to be padding rather than a compressed stream's own bytes.</summary>
-    private const int PaddingRun = 8;
 
     private static bool StartsArchive(ReadOnlySpan<byte> head) =>
         (head.Length >= 6 && CpioHeader.HasMagic(head)) || InitrdCompressionFormat.Detect(head) is not null;

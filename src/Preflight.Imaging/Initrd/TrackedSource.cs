@@ -2,8 +2,8 @@ namespace Preflight.Imaging.Initrd;
 
 /// <summary>
 /// The compressed bytes of one run, handed to its decoder in chunks of at most <see cref="ChunkBytes"/>, counting
-/// what was read: the decoder's stream ended inside the last chunk it asked for, which is where a later archive is
-/// looked for (InitrdFileSystem.NextArchive). Small chunks keep that window small; decoders buffer internally anyway.
+/// what was read: a gzip or xz stream ended inside the last chunks the decoder asked for, which is where its
+/// trailer is looked for (CompressedRunEnd). Small chunks keep that window small; decoders buffer internally anyway.
 /// </summary>
 internal sealed class TrackedSource(Stream compressed) : ForwardOnlyStream
 {
@@ -12,8 +12,11 @@ internal sealed class TrackedSource(Stream compressed) : ForwardOnlyStream
     /// <summary>Bytes handed to the decoder so far.</summary>
     public long BytesRead { get; private set; }
 
-    /// <summary>The size of the last chunk that was not empty.</summary>
-    public int LastReadBytes { get; private set; }
+    /// <summary>The sizes of the last two chunks that were not empty, together.</summary>
+    public int LastTwoReadBytes => _last + _beforeLast;
+
+    private int _last;
+    private int _beforeLast;
 
     public override int Read(Span<byte> buffer)
     {
@@ -21,7 +24,8 @@ internal sealed class TrackedSource(Stream compressed) : ForwardOnlyStream
         if (read > 0)
         {
             BytesRead += read;
-            LastReadBytes = read;
+            _beforeLast = _last;
+            _last = read;
         }
         return read;
     }

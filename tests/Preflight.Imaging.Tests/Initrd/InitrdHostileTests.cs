@@ -35,6 +35,8 @@ public sealed class InitrdHostileTests(ITestOutputHelper output) : IDisposable
     [InlineData("zstd -q -c", "gzip -c")]   // zstd rejects the zero padding after its frame (a decoder failure)
     [InlineData("gzip -c", "zstd -q -c")]   // gzip stops cleanly at the padding
     [InlineData("xz -c --check=crc32", "gzip -c")]
+    [InlineData("lz4 -q -l -c", "gzip -c")]  // the kernel's legacy lz4 format
+    [InlineData("lz4 -q -c", "xz -c --check=crc32")]
     public void A_later_archive_after_zero_padding_overrides_the_agent(string first, string second)
     {
         Tool.Shell(_directory, Archive("a", "first agent", first) + Archive("b", "overriding agent", second) + """
