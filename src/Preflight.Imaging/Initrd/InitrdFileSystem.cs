@@ -155,8 +155,8 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
 
     /// <summary>
     /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive after
-    /// zero padding, or the end of the file when only zero padding follows. Anything else after the run is an error
-    /// (the decoder's own, when it stumbled on it). When the format does not say where the run ended (a gzip run of
+    /// zero padding, or the end of the file when only zero padding follows. Anything else after the run is an
+    /// error. When the format does not say where the run ended (a gzip run of
     /// several members) the run is taken to reach the end of the file, unless its decoder stumbled.
     /// </summary>
     private static long NextArchive(Stream file, long runStart, TrackedSource source, long decodedBytes,
@@ -180,8 +180,10 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         {
             return next;
         }
-        throw stumbled ?? new InvalidDataException(
-            $"unrecognised data at byte {next}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)");
+        // Where the run ended is known, so this says more than the decoder's own complaint about the same bytes.
+        throw new InvalidDataException(
+            $"unrecognised data at byte {next}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)",
+            stumbled);
     }
 
     private static bool StartsArchive(ReadOnlySpan<byte> head) =>
