@@ -155,9 +155,9 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
 
     /// <summary>
     /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive after
-    /// zero padding, or the end of the file when only zero padding follows. Anything else after the run is an
-    /// error. When the format does not say where the run ended (a gzip run of
-    /// several members) the run is taken to reach the end of the file, unless its decoder stumbled.
+    /// zero padding, or the end of the file when only zero padding follows; anything else after the run is an
+    /// error. When the format does not say where the run ended (a gzip run of several members) the run is taken to
+    /// reach the end of the file, unless its decoder stumbled.
     /// </summary>
     private static long NextArchive(Stream file, long runStart, TrackedSource source, long decodedBytes,
         InitrdCompression compression, InvalidDataException? stumbled)
