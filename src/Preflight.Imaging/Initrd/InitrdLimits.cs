@@ -11,7 +11,8 @@ namespace Preflight.Imaging.Initrd;
 /// <param name="SmallFileBytes">Files up to this size are kept in memory during the scan...</param>
 /// <param name="MaxRetainedBytes">...as long as the kept files together stay under this; the rest are re-read on open.</param>
 /// <param name="MaxNameBytes">Bytes of entry names and symbolic link targets, all entries together: what the
-/// tree keeps of them is bounded by this (names are up to 4 KiB each, so MaxEntries alone would allow GiBs).</param>
+/// tree keeps of them is bounded by this (names are up to 4 KiB each, so MaxEntries alone would allow GiBs); a
+/// real initrd has a few MiB, 200,000 entries of 160-byte names would fit.</param>
 /// <param name="MaxNodes">Nodes in the unpacked tree: entries plus the directories their names imply.</param>
 public sealed record InitrdLimits(
     long MaxDecompressedBytes = 2L * 1024 * 1024 * 1024,
@@ -19,7 +20,7 @@ public sealed record InitrdLimits(
     int MaxEntries = 200_000,
     long SmallFileBytes = 1024 * 1024,
     long MaxRetainedBytes = 64L * 1024 * 1024,
-    long MaxNameBytes = 64L * 1024 * 1024,
+    long MaxNameBytes = 32L * 1024 * 1024,
     int MaxNodes = 400_000)
 {
     public static InitrdLimits Default { get; } = new();
