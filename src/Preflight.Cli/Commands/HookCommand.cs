@@ -117,6 +117,7 @@ public static class HookCommand
         var debs = input.KataActions
             .Where(action => action.Action == AptActionKind.Install && action.DebPath is not null)
             .Select(action => action.DebPath!)
+            .Distinct(StringComparer.Ordinal) // two actions naming one .deb still read it once
             .ToList();
         if (debs.Count == 0)
         {
@@ -126,14 +127,16 @@ public static class HookCommand
         HostRoot hostRoot = CliInputs.HostRootFrom(options.Root);
         using ILoggerFactory loggers = CliLogging.Create(options.Verbose, quiet: false, io.Error);
         using var temp = new TemporaryDirectory();
-        CandidatePair pair = PackageCandidates.Extract(debs, temp.Path);
+        CandidatePair pair = PackageCandidates.Extract(debs, temp.Path, temp.Budget);
         foreach (string note in pair.Notes)
         {
             io.Error.WriteLine($"kata-preflight: {note}");
         }
         if (pair.RuntimePath is null && pair.ImagePath is null)
         {
-            io.Error.WriteLine("kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
+            io.Error.WriteLine(pair.Problems.Count > 0
+                ? $"kata-preflight: warning: the Kata packages of this upgrade could not be read ({pair.Problems[0].Message}); nothing to check, continuing"
+                : "kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
             return ExitCodes.Ok;
         }
 
