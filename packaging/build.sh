@@ -5,16 +5,17 @@
 #
 # It (1) publishes src/Preflight.Cli self-contained for linux-x64: NativeAOT when the ILCompiler package restores
 # and a native linker is present, otherwise a self-contained single-file executable (KATA_PREFLIGHT_NO_AOT=1
-# forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash completion,
+# forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash and fish completion,
 # /etc/kata-preflight/policy.toml (conffile), /etc/apt/apt.conf.d/70kata-preflight (deb only, conffile) and the
 # hook snippets for Kata's packages under /usr/share/kata-preflight/hooks, the JSON report's schema under
 # /usr/share/kata-preflight; (3) builds
-#   OUTDIR/kata-preflight_<version>_amd64.deb   with dpkg-deb
-#   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec)
+#   OUTDIR/kata-preflight_<version>-1_amd64.deb with dpkg-deb (copyright and changelog under /usr/share/doc)
+#   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec; %license files)
 # and prints what each package holds.
 #
 # Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip,
-# binutils (objdump). testdata/own-package/make.sh runs this command in the tests and installs the result.
+# binutils (objdump), base-files (the Apache-2.0 text the .rpm ships). testdata/own-package/make.sh runs this
+# command in the tests and installs the result, and runs lintian and rpmlint on it.
 # KATA_PREFLIGHT_BINARY=path skips the publish step and packages that binary instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,8 +38,10 @@ if [ -n "${KATA_PREFLIGHT_BINARY:-}" ]; then
   cp "$KATA_PREFLIGHT_BINARY" "$binary"
   kind="given"
 else
+  # UseSystemZlib: link the system's libz.so.1 rather than the copy of zlib-ng NativeAOT embeds by default, so
+  # zlib security updates reach kata-preflight (Debian policy 4.13; lintian's embedded-library error).
   common=(publish "$cli" -c Release -r linux-x64 --self-contained true -o "$work/publish"
-          --artifacts-path "$work/artifacts" -p:DebugType=none -p:DebugSymbols=false)
+          --artifacts-path "$work/artifacts" -p:DebugType=none -p:DebugSymbols=false -p:UseSystemZlib=true)
   kind=""
   if [ "${KATA_PREFLIGHT_NO_AOT:-0}" != 1 ]; then
     if dotnet "${common[@]}" -p:PublishAot=true -p:StripSymbols=true > "$work/publish-aot.log" 2>&1; then
@@ -65,16 +68,24 @@ install -D -m 0755 "$binary" "$stage/usr/bin/kata-preflight"
 install -d -m 0755 "$stage/usr/share/man/man1"
 gzip -9n < "$here/kata-preflight.1" > "$stage/usr/share/man/man1/kata-preflight.1.gz"
 install -D -m 0644 "$here/completion/kata-preflight.bash" "$stage/usr/share/bash-completion/completions/kata-preflight"
+install -D -m 0644 "$here/completion/kata-preflight.fish" "$stage/usr/share/fish/vendor_completions.d/kata-preflight.fish"
 install -D -m 0644 "$here/policy.toml" "$stage/etc/kata-preflight/policy.toml"
 install -D -m 0644 "$here/hooks/kata-preflight-postinst.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet"
 install -D -m 0644 "$here/hooks/kata-preflight-posttrans.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet"
 install -D -m 0644 "$here/check-report.schema.json" "$stage/usr/share/kata-preflight/check-report.schema.json"
+# Licences: the machine-readable copyright (ours and what the binary links) in both packages; the .rpm also
+# carries the Apache-2.0 text, which Debian keeps in /usr/share/common-licenses instead.
+install -D -m 0644 "$here/deb/copyright" "$stage/usr/share/doc/kata-preflight/copyright"
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # ---- 3a. .deb ----
 debroot="$work/deb"
 cp -a "$stage" "$debroot"
+sed "s/@VERSION@/$version/" "$here/deb/changelog.in" | gzip -9n > "$debroot/usr/share/doc/kata-preflight/changelog.Debian.gz"
+touch -d "@$SOURCE_DATE_EPOCH" "$debroot/usr/share/doc/kata-preflight/changelog.Debian.gz"
 install -D -m 0644 "$here/apt/70kata-preflight" "$debroot/etc/apt/apt.conf.d/70kata-preflight"
+# A conffile beside the one that calls it: both stay after `apt-get remove`, when the script must stay silent.
+install -D -m 0755 "$here/apt/apt-hook" "$debroot/etc/kata-preflight/apt-hook"
 install -d "$debroot/DEBIAN"
 # Depends: the newest glibc symbol version the binary links against, and OpenSSL, which .NET's crypto (SHA-256)
 # loads with dlopen at run time, so no tool that reads the ELF can see it.
@@ -82,13 +93,14 @@ glibc="$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sor
 sed -e "s/@VERSION@/$version/" -e "s/@GLIBC@/${glibc:-2.17}/" "$here/deb/control.in" > "$debroot/DEBIAN/control"
 echo "Installed-Size: $(du -sk --exclude=DEBIAN "$debroot" | cut -f1)" >> "$debroot/DEBIAN/control"
 install -m 0644 "$here/deb/conffiles" "$debroot/DEBIAN/conffiles"
-deb="$out/kata-preflight_${version}_amd64.deb"
+deb="$out/kata-preflight_${version}-1_amd64.deb"
 dpkg-deb --root-owner-group -Zxz --build "$debroot" "$deb" >/dev/null
 
 # ---- 3b. .rpm ----
 top="$work/rpmbuild"
 mkdir -p "$top"
-rpmbuild -bb --quiet --define "_topdir $top" --define "stage $stage" --define "pkgversion $version" \
+install -D -m 0644 /usr/share/common-licenses/Apache-2.0 "$work/licenses/LICENSE"
+rpmbuild -bb --quiet --define "_topdir $top" --define "stage $stage" --define "licenses $work/licenses" --define "pkgversion $version" \
   --define "debug_package %{nil}" --define "__os_install_post %{nil}" --define "_build_id_links none" \
   --define "_binary_payload w19.zstdio" --define "use_source_date_epoch_as_buildtime 1" \
   --define "clamp_mtime_to_source_date_epoch 1" --nodeps "$here/rpm/kata-preflight.spec" > "$work/rpmbuild.log" 2>&1 \

@@ -10,6 +10,10 @@ packages=(
   # kata-preflight's own packages (testdata/own-package): NativeAOT links with gcc and zlib; the installed binary
   # loads OpenSSL; apt-get runs the installed APT hook in a sandboxed transaction.
   gcc zlib1g-dev libssl3 apt
+  # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
+  lintian rpmlint
+  # The documentation tests ask fish what the shipped fish completion offers.
+  fish
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)

@@ -13,6 +13,9 @@ public static class App
     public static string Version =>
         typeof(App).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
+    /// <summary>The command tree without any console attached: what the documentation tests walk.</summary>
+    public static RootCommand BuildRoot() => BuildRoot(new CliIo(TextWriter.Null, TextWriter.Null, TextReader.Null, false));
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var io = new CliIo(stdout, stderr, stdin, ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected
@@ -21,9 +24,9 @@ public static class App
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (string error in UsageErrors.Describe(parsed))
             {
-                stderr.WriteLine($"kata-preflight: {error.Message}");
+                stderr.WriteLine($"kata-preflight: {error}");
             }
             stderr.WriteLine("kata-preflight: see `kata-preflight --help`");
             return ExitCodes.Usage;
@@ -77,6 +80,7 @@ public static class App
         root.Subcommands.Add(ExportProtoCommand.Build(io));
         root.Subcommands.Add(RulesCommand.Build(io));
         root.Subcommands.Add(HookCommand.Build(io));
+        VersionText.Install(root, io.Out);
         return root;
     }
 }

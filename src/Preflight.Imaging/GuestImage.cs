@@ -23,6 +23,11 @@ public static class GuestImage
 
     public static OpenedImage Open(string path, InitrdLimits initrdLimits)
     {
+        // A guest image may be a block device (a VMM can boot one); a FIFO or /dev/zero would hang or never end.
+        if (InputFile.Refusal(path, allowBlockDevice: true) is string refusal)
+        {
+            throw new ImageFormatException(path, null, refusal);
+        }
         FileStream file;
         try
         {
@@ -65,7 +70,7 @@ public static class GuestImage
             }
             string seen = string.Join(", ", layout.Partitions.Select(p => $"#{p.Number} type {p.Type} at byte {p.Offset}"));
             throw new ImageFormatException(path, null,
-                $"{layout.Layout} partition table found but no partition holds an ext4, xfs or erofs filesystem ({seen})");
+                $"{layout.Layout} partition table found but partition {VolumeProbe.KataRootPartition}, the one Kata boots (root=/dev/vda1), holds no ext4, xfs or erofs filesystem ({seen})");
         }
         (PartitionInfo partition, string type) = rootfs.Value;
         var volume = new StreamSlice(image, partition.Offset, partition.Length);

@@ -143,8 +143,6 @@ public sealed class ProtocolSurface
     /// <summary>True when the surface knows nothing at all: no descriptors and no methods.</summary>
     public bool IsEmpty => Files.Count == 0 && Services.Count == 0;
 
-    public IEnumerable<string> MessageNames => messages.Keys.Order(StringComparer.Ordinal);
-
     public DescriptorProto? FindMessage(string fullName) =>
         messages.TryGetValue(TrimDot(fullName), out var message) ? message : null;
 

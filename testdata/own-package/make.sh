@@ -16,6 +16,20 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 out="${1:?usage: make.sh OUTDIR}"
+
+# Content-addressed: the packages depend only on the sources, the packaging, this script, the demo host the chroot
+# holds and the commit the binary names in --version; when none of those changed since the last build, it is reused.
+inputs_hash() {
+  (cd "$repo" && { git rev-parse HEAD 2>/dev/null || true; find src packaging testdata/own-package testdata/demo-host \
+      Directory.Build.props Directory.Packages.props global.json -type f \
+      -not -path 'src/*/bin/*' -not -path 'src/*/obj/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; }) \
+    | sha256sum | cut -d' ' -f1
+}
+hash="$(inputs_hash)"
+if [ -f "$out/inputs.sha256" ] && [ "$(cat "$out/inputs.sha256")" = "$hash" ]; then
+  echo "own-package: unchanged sources, reusing $out" >&2
+  exit 0
+fi
 rm -rf "$out"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -66,3 +80,4 @@ printf 'Package: hello-probe\nVersion: 1.0-1\nArchitecture: all\nMaintainer: kat
 echo "hello" > "$probe/usr/share/doc/hello-probe/README"
 dpkg-deb --root-owner-group --build "$probe" "$out/unrelated/hello-probe_1.0-1_all.deb" > /dev/null
 echo "own-package: $(basename "$deb") and $(basename "$rpm") built and installed" >&2
+echo "$hash" > "$out/inputs.sha256"

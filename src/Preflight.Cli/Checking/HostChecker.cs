@@ -243,6 +243,11 @@ public sealed class HostChecker
         {
             result = new InspectedRuntime(null, [CheckRules.Make(CheckRules.RuntimeNotFound, runtimeHostPath, "the runtime binary does not exist")]);
         }
+        else if (InputFile.Refusal(real) is string refusal)
+        {
+            // A FIFO or device where the runtime should be would block the read forever: refused unopened.
+            result = new InspectedRuntime(null, [CheckRules.Make(CheckRules.RuntimeUnreadable, runtimeHostPath, refusal)]);
+        }
         else
         {
             try

@@ -9,7 +9,9 @@ namespace Preflight.Cli.Checking;
 /// <param name="RuntimePath">A copy of the runtime binary under the temp directory, or null.</param>
 /// <param name="ImagePath">A copy of the guest image (disk image or initrd) under the temp directory, or null.</param>
 /// <param name="Notes">What was taken from where, and what was skipped and why; one line each, for the user.</param>
-public sealed record CandidatePair(string? RuntimePath, string? ImagePath, IReadOnlyList<string> Notes);
+/// <param name="Problems">Each package that could not be read, or whose runtime or image could not be copied out,
+/// with its own error: when nothing was found, that is the answer to give, not "no runtime or image".</param>
+public sealed record CandidatePair(string? RuntimePath, string? ImagePath, IReadOnlyList<string> Notes, IReadOnlyList<PackageFormatException> Problems);
 
 /// <summary>
 /// Finds Kata's runtime and guest image inside .deb/.rpm files that are not installed yet (an APT transaction, or
@@ -45,10 +47,12 @@ public static class PackageCandidates
     /// <summary>Guest images are 128 MiB-2 GiB (GPU images the largest); the copy is bounded to keep /tmp safe.</summary>
     public const long MaxImageBytes = 8L << 30;
 
-    public static CandidatePair Extract(IReadOnlyList<string> packagePaths, string tempDir)
+    /// <param name="budget">What this run may write under tempDir in all (<see cref="PackageLimits.DefaultScratchBytes"/>).</param>
+    public static CandidatePair Extract(IReadOnlyList<string> packagePaths, string tempDir, ScratchBudget budget)
     {
         Directory.CreateDirectory(tempDir);
         var notes = new List<string>();
+        var problems = new List<PackageFormatException>();
         string? runtime = null;
         string? image = null;
         foreach (string packagePath in packagePaths)
@@ -59,11 +63,12 @@ public static class PackageCandidates
             IPackage package;
             try
             {
-                package = PackageReader.Open(packagePath, new PackageCapture(packageDir, MaxBytesToCapture));
+                package = PackageReader.Open(packagePath, new PackageCapture(packageDir, MaxBytesToCapture, budget));
             }
             catch (Exception e) when (e is PackageFormatException or IOException or UnauthorizedAccessException)
             {
                 notes.Add($"{packagePath}: cannot be read, skipped: {e.Message}");
+                problems.Add(e as PackageFormatException ?? new PackageFormatException(packagePath, null, $"cannot be read: {e.Message}", e));
                 continue;
             }
             string label = $"{package.Info.Name} {package.Info.Version} ({Path.GetFileName(packagePath)})";
@@ -72,7 +77,7 @@ public static class PackageCandidates
             {
                 if (runtime is null)
                 {
-                    runtime = Copy(package, runtimeInPackage, packageDir, MaxRuntimeBytes, label, notes);
+                    runtime = Copy(package, runtimeInPackage, packageDir, MaxRuntimeBytes, budget, label, notes, problems);
                     if (runtime is not null)
                     {
                         notes.Add($"runtime: {runtimeInPackage} from {label}");
@@ -91,7 +96,7 @@ public static class PackageCandidates
                 {
                     foreach (string imageInPackage in images)
                     {
-                        image = Copy(package, imageInPackage, packageDir, MaxImageBytes, label, notes);
+                        image = Copy(package, imageInPackage, packageDir, MaxImageBytes, budget, label, notes, problems);
                         if (image is not null)
                         {
                             notes.Add($"guest image: {imageInPackage} from {label}");
@@ -109,7 +114,7 @@ public static class PackageCandidates
                 }
             }
         }
-        return new CandidatePair(runtime, image, notes);
+        return new CandidatePair(runtime, image, notes, problems);
     }
 
     private static string? FindRuntime(IPackage package) =>
@@ -174,8 +179,12 @@ public static class PackageCandidates
         return ImageDirectories.Contains(Path.GetDirectoryName(path)) && IsImageName(Path.GetFileName(path)) ? MaxImageBytes : null;
     }
 
-    /// <summary>Streams one file (links followed inside the package) to packageDir + its path; null when it cannot.</summary>
-    private static string? Copy(IPackage package, string pathInPackage, string packageDir, long maxBytes, string label, List<string> notes)
+    /// <summary>
+    /// Streams one file (links followed inside the package) to packageDir + its path; null when it cannot. The copy
+    /// reserves its size in the run's scratch budget first, so what does not fit is never written.
+    /// </summary>
+    private static string? Copy(IPackage package, string pathInPackage, string packageDir, long maxBytes, ScratchBudget budget,
+        string label, List<string> notes, List<PackageFormatException> problems)
     {
         // pathInPackage is normalized by the reader (absolute, no "..") so it cannot leave packageDir.
         string target = Path.Combine(packageDir, pathInPackage.TrimStart('/'));
@@ -192,6 +201,12 @@ public static class PackageCandidates
                 }
                 return target;
             }
+            long size = package.Resolve(pathInPackage).Size;
+            if (!budget.TryReserve(size))
+            {
+                throw new PackageFormatException(package.SourcePath, null,
+                    $"{pathInPackage} is {size} bytes: copying it would pass this run's scratch budget of {budget.MaxBytes} bytes ({budget.ReservedBytes} already used)");
+            }
             using (Stream source = package.OpenFile(pathInPackage))
             using (var destination = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None))
             {
@@ -203,6 +218,7 @@ public static class PackageCandidates
         {
             File.Delete(target);
             notes.Add($"{label}: {pathInPackage} cannot be extracted, skipped: {e.Message}");
+            problems.Add(e as PackageFormatException ?? new PackageFormatException(package.SourcePath, null, $"{pathInPackage} cannot be extracted: {e.Message}", e));
             return null;
         }
     }

@@ -25,10 +25,8 @@ public static class ProtocolSource
     public static LoadedSide Load(string path, string side, CompatibilityOptions options)
     {
         IReadOnlyCollection<string> constants = options.ConstantValues.ToList();
-        if (!File.Exists(path))
-        {
-            throw new InputException(path, "no such file");
-        }
+        // A guest image may be a block device; a FIFO or /dev/zero is refused before it is opened.
+        Commands.CliInputs.RequireFile(path, allowBlockDevice: true);
         if (LooksLikeElf(path))
         {
             BinaryFacts facts = BinaryInspector.InspectFile(path, constants);
@@ -50,7 +48,7 @@ public static class ProtocolSource
             imageError = e;
         }
 
-        if (new FileInfo(path).Length <= MaxDescriptorSetBytes && TryLoadDescriptorSet(path) is ProtocolSurface surface)
+        if (TryLoadDescriptorSet(path) is ProtocolSurface surface)
         {
             return new LoadedSide(path, "descriptor-set",
                 ProtocolResolver.Resolve(surface, null, side, options, ReleaseCatalog.Default), null, null);
@@ -62,9 +60,15 @@ public static class ProtocolSource
     {
         try
         {
-            byte[] bytes = File.ReadAllBytes(path);
-            ProtocolSurface surface = ProtocolSurface.FromDescriptorSet(bytes);
-            return surface;
+            // The length is the stream's (a block device's FileInfo.Length is 0), checked before anything is allocated.
+            using FileStream stream = File.OpenRead(path);
+            if (stream.Length > MaxDescriptorSetBytes)
+            {
+                return null;
+            }
+            byte[] bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return ProtocolSurface.FromDescriptorSet(bytes);
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or ProtocolFormatException)
         {

@@ -43,9 +43,10 @@ public static class CheckCommand
             PreflightPolicy chosen = CliInputs.LoadPolicy(hostRoot, parse.GetValue(policy))
                 .WithCommandLine(parse.GetValue(ignore) ?? [], parse.GetValue(failOn) is string f ? PreflightPolicy.ParseFailOn(f, "--fail-on") : null);
 
-            string? candidateImage = CliInputs.RequireFileOrNull(parse.GetValue(image));
+            string? candidateImage = CliInputs.RequireFileOrNull(parse.GetValue(image), allowBlockDevice: true);
             string? candidateRuntime = CliInputs.RequireFileOrNull(parse.GetValue(runtime));
-            string[] packageFiles = parse.GetValue(packages) ?? [];
+            // A package named twice is read once.
+            string[] packageFiles = (parse.GetValue(packages) ?? []).Distinct(StringComparer.Ordinal).ToArray();
             using var extracted = new TemporaryDirectory();
             if (packageFiles.Length > 0)
             {
@@ -53,10 +54,13 @@ public static class CheckCommand
                 {
                     CliInputs.RequireFile(package);
                 }
-                CandidatePair fromPackages = PackageCandidates.Extract(packageFiles, extracted.Path);
+                CandidatePair fromPackages = PackageCandidates.Extract(packageFiles, extracted.Path, extracted.Budget);
                 if (fromPackages.RuntimePath is null && fromPackages.ImagePath is null)
                 {
-                    throw new InputException(string.Join(", ", packageFiles), "no Kata runtime binary or guest image in the package(s)");
+                    // A broken package says what is broken; "nothing in it" is only the answer for readable ones.
+                    throw fromPackages.Problems.Count > 0
+                        ? fromPackages.Problems[0]
+                        : new InputException(string.Join(", ", packageFiles), "no Kata runtime binary or guest image in the package(s)");
                 }
                 candidateImage ??= fromPackages.ImagePath;
                 candidateRuntime ??= fromPackages.RuntimePath;

@@ -1,19 +1,31 @@
 using Preflight.Cli.Checking;
 using Preflight.Cli.Policy;
+using System.Runtime.InteropServices;
 using Preflight.Host.Config;
+using Preflight.Host.Packages;
+using Preflight.Imaging;
 
 namespace Preflight.Cli.Commands;
 
 /// <summary>How every command turns what the user named into inputs, so the checks and messages are the same everywhere.</summary>
 public static class CliInputs
 {
-    /// <summary>The path, or an InputException (exit 3) naming it when it is not an existing file.</summary>
-    public static string RequireFile(string path) =>
-        File.Exists(path)
-            ? path
-            : throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+    /// <summary>
+    /// The path, or an InputException (exit 3) naming it when it is not an existing regular file. A FIFO or a
+    /// character device (/dev/zero) is refused here, before anything opens it: reading one would hang or never end.
+    /// Block devices are accepted only where a guest image may be one (--image, diff's SRC).
+    /// </summary>
+    public static string RequireFile(string path, bool allowBlockDevice = false)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
+        }
+        return InputFile.Refusal(path, allowBlockDevice) is string refusal ? throw new InputException(path, refusal) : path;
+    }
 
-    public static string? RequireFileOrNull(string? path) => path is null ? null : RequireFile(path);
+    public static string? RequireFileOrNull(string? path, bool allowBlockDevice = false) =>
+        path is null ? null : RequireFile(path, allowBlockDevice);
 
     /// <summary>--root DIR as a HostRoot, or the real "/" when the option is absent.</summary>
     public static HostRoot HostRootFrom(string? directory) =>
@@ -30,7 +42,7 @@ public static class CliInputs
         if (explicitPath is not null)
         {
             return File.Exists(explicitPath)
-                ? PreflightPolicy.Load(explicitPath, explicitPath)
+                ? PreflightPolicy.Load(RequireFile(explicitPath), explicitPath)
                 : throw new InputException(explicitPath, "policy file does not exist");
         }
         return root.Resolve(PreflightPolicy.DefaultPath) is string real && File.Exists(real)
@@ -39,20 +51,59 @@ public static class CliInputs
     }
 }
 
-/// <summary>A scratch directory (files extracted from packages), created on first use and removed on dispose.</summary>
+/// <summary>
+/// A scratch directory (files extracted from packages) with the run's budget of what may be written there
+/// (<see cref="PackageLimits.DefaultScratchBytes"/>), created on first use and removed on dispose, and also when
+/// the process is stopped by SIGINT or SIGTERM (Ctrl-C, or APT/systemd stopping the hook): up to 8 GiB must not be
+/// left behind in $TMPDIR.
+/// </summary>
 public sealed class TemporaryDirectory : IDisposable
 {
+    private readonly List<PosixSignalRegistration> _signals = [];
     private DirectoryInfo? _directory;
 
-    public string Path => (_directory ??= Directory.CreateTempSubdirectory("kata-preflight-")).FullName;
+    public TemporaryDirectory(long budgetBytes = PackageLimits.DefaultScratchBytes)
+    {
+        Budget = new ScratchBudget(budgetBytes);
+    }
+
+    public ScratchBudget Budget { get; }
+
+    public string Path
+    {
+        get
+        {
+            if (_directory is null)
+            {
+                _directory = Directory.CreateTempSubdirectory("kata-preflight-");
+                // The handler removes the directory and lets the signal's default action end the process.
+                foreach (PosixSignal signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+                {
+                    _signals.Add(PosixSignalRegistration.Create(signal, _ => Remove()));
+                }
+            }
+            return _directory.FullName;
+        }
+    }
 
     public void Dispose()
+    {
+        foreach (PosixSignalRegistration registration in _signals)
+        {
+            registration.Dispose();
+        }
+        _signals.Clear();
+        Remove();
+    }
+
+    /// <summary>Removes the directory and everything in it; also run from a signal handler, so it never throws.</summary>
+    internal void Remove()
     {
         try
         {
             _directory?.Delete(recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A leftover scratch directory is not worth failing a check (or an upgrade) for.
         }

@@ -9,37 +9,46 @@ using Preflight.Host.Config;
 namespace Preflight.Cli.Commands;
 
 /// <summary>
-/// `kata-preflight hook apt`: run by APT (packaging/apt/70kata-preflight, DPkg::Pre-Install-Pkgs, protocol 3)
-/// after the .debs are downloaded and before dpkg unpacks any. When the transaction brings a new Kata runtime or
-/// guest image, it checks the new pair (new runtime + installed image, installed runtime + new image, or both
-/// new) and prints the report to stderr, which APT shows. It exits 1, the only status that stops APT, on a block
-/// verdict and only when the admin opted in to enforcement; everything else, including its own failures, is a
-/// warning and exit 0, so a bug here can never wedge package management.
+/// `kata-preflight hook apt` and `hook check`: what package managers run.
+/// <para>
+/// `hook apt` is run by APT (packaging/apt/apt-hook, DPkg::Pre-Install-Pkgs, protocol 3) after the .debs are
+/// downloaded and before dpkg unpacks any. When the transaction brings a new Kata runtime or guest image, it checks
+/// the new pair (new runtime + installed image, installed runtime + new image, or both new) and prints the report to
+/// stderr, which APT shows. `hook check` is what Kata's own postinst/%posttrans snippets run after an upgrade: the
+/// host's check, report on stdout.
+/// </para>
+/// <para>
+/// Both exit 1, the only status that stops the package operation, on a block verdict unless the admin turned
+/// enforcement off (<see cref="Enforcement"/>). `hook apt` turns its own failures into a warning and exit 0, so a
+/// bug here can never wedge package management; `hook check` leaves exit 3/4 to the snippets, which warn.
+/// </para>
 /// </summary>
 public static class HookCommand
 {
-    /// <summary>Enforcement switch file, as the packaging hooks test it; looked up under --root.</summary>
-    public const string EnforceFile = "/etc/kata-preflight/enforce";
-
-    /// <summary>Enforcement switch variable; only the value "1" turns it on, as in the packaging snippets.</summary>
-    public const string EnforceVariable = "KATA_PREFLIGHT_ENFORCE";
-
     public static Command Build(CliIo io)
     {
         var command = new Command("hook", "Entry points for package managers' hooks (installed by the kata-preflight package).");
         command.Subcommands.Add(BuildApt(io));
+        command.Subcommands.Add(BuildCheck(io));
         return command;
     }
 
+    private static Option<string?> RootOption() =>
+        new("--root") { Description = "Treat DIR as the host's / (the installed Kata and the policy are read under it).", HelpName = "DIR" };
+
+    private static Option<string?> PolicyOption() =>
+        new("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} under --root when it exists.", HelpName = "FILE" };
+
     private static Command BuildApt(CliIo io)
     {
-        var root = new Option<string?>("--root") { Description = "Treat DIR as the host's / (the installed Kata, policy and enforce file are read under it).", HelpName = "DIR" };
-        var policy = new Option<string?>("--policy") { Description = $"Policy file (TOML); default {PreflightPolicy.DefaultPath} under --root when it exists.", HelpName = "FILE" };
+        var root = RootOption();
+        var policy = PolicyOption();
         var verbose = CommonOptions.Verbose();
         var command = new Command("apt",
             "APT DPkg::Pre-Install-Pkgs hook (protocol version 3 on stdin): check the Kata runtime and guest image " +
-            "this transaction installs against what stays installed. Exits 1 only on a block verdict with " +
-            $"enforcement on ({EnforceFile} exists or {EnforceVariable}=1); otherwise warns and exits 0.")
+            "this transaction installs against what stays installed. Exits 1, which stops APT, on a block verdict " +
+            $"unless enforcement is off ([hooks] enforce = false in the policy, or {Enforcement.Variable}=0); " +
+            "anything that prevents the check is a warning and exit 0.")
         {
             root, policy, verbose,
         };
@@ -72,6 +81,41 @@ public static class HookCommand
         return command;
     }
 
+    private static Command BuildCheck(CliIo io)
+    {
+        var root = RootOption();
+        var policy = PolicyOption();
+        var verbose = CommonOptions.Verbose();
+        var command = new Command("check",
+            "What Kata's postinst/%posttrans snippets run after an upgrade: `check` of the installed pair, report on " +
+            "stdout. Exits 1 on a block verdict unless enforcement is off ([hooks] enforce = false in the policy, or " +
+            $"{Enforcement.Variable}=0); 0 otherwise; 3 or 4 when it could not check, which the snippets only warn about.")
+        {
+            root, policy, verbose,
+        };
+        command.SetAction(parse =>
+        {
+            HostRoot hostRoot = CliInputs.HostRootFrom(parse.GetValue(root));
+            string? policyPath = parse.GetValue(policy);
+            PreflightPolicy chosen = CliInputs.LoadPolicy(hostRoot, policyPath);
+            using ILoggerFactory loggers = CliLogging.Create(parse.GetValue(verbose), quiet: false, io.Error);
+            CheckReport report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], null, null, chosen, "--image/--runtime"));
+            new CheckTextReporter(io.Out, color: false, quiet: false, parse.GetValue(verbose)).Write(report);
+            if (!report.AnythingCompared)
+            {
+                throw new NothingToInspectException("nothing could be compared: see the report above");
+            }
+            if (CheckCommand.ExitCodeFor(report.Verdict, chosen.FailOn) != ExitCodes.Block)
+            {
+                return ExitCodes.Ok;
+            }
+            return Blocked(io, Enforcement.FromEnvironment(chosen, policyPath ?? PreflightPolicy.DefaultPath),
+                "the Kata runtime and the guest agent in the configured image do not speak a compatible protocol",
+                "failing this package operation");
+        });
+        return command;
+    }
+
     private sealed record HookOptions(string? Root, string? Policy, bool Verbose);
 
     private static int RunApt(CliIo io, HookOptions options)
@@ -81,6 +125,7 @@ public static class HookCommand
         var debs = input.KataActions
             .Where(action => action.Action == AptActionKind.Install && action.DebPath is not null)
             .Select(action => action.DebPath!)
+            .Distinct(StringComparer.Ordinal) // two actions naming one .deb still read it once
             .ToList();
         if (debs.Count == 0)
         {
@@ -90,14 +135,16 @@ public static class HookCommand
         HostRoot hostRoot = CliInputs.HostRootFrom(options.Root);
         using ILoggerFactory loggers = CliLogging.Create(options.Verbose, quiet: false, io.Error);
         using var temp = new TemporaryDirectory();
-        CandidatePair pair = PackageCandidates.Extract(debs, temp.Path);
+        CandidatePair pair = PackageCandidates.Extract(debs, temp.Path, temp.Budget);
         foreach (string note in pair.Notes)
         {
             io.Error.WriteLine($"kata-preflight: {note}");
         }
         if (pair.RuntimePath is null && pair.ImagePath is null)
         {
-            io.Error.WriteLine("kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
+            io.Error.WriteLine(pair.Problems.Count > 0
+                ? $"kata-preflight: warning: the Kata packages of this upgrade could not be read ({pair.Problems[0].Message}); nothing to check, continuing"
+                : "kata-preflight: the Kata packages in this upgrade carry no runtime or guest image; nothing to check");
             return ExitCodes.Ok;
         }
 
@@ -115,7 +162,7 @@ public static class HookCommand
         }
 
         io.Error.WriteLine("kata-preflight: checking the Kata packages of this upgrade:");
-        new CheckTextReporter(io.Error, color: false, quiet: false, options.Verbose).Write(report);
+        io.Error.Write(WithoutScratchDirectory(report, temp.Path, options.Verbose));
         if (!report.AnythingCompared)
         {
             io.Error.WriteLine("kata-preflight: warning: the new Kata runtime and guest agent could not be compared (see above); continuing");
@@ -125,32 +172,42 @@ public static class HookCommand
         {
             return ExitCodes.Ok;
         }
-        return Blocked(io, hostRoot);
-    }
-
-    private static int Blocked(CliIo io, HostRoot hostRoot)
-    {
-        bool enforce = IsEnforced(hostRoot);
-        io.Error.WriteLine("");
-        io.Error.WriteLine("************************************************************************");
-        io.Error.WriteLine("* kata-preflight: BLOCK - after this upgrade the Kata runtime and the  *");
-        io.Error.WriteLine("* guest agent would not speak a compatible protocol. New Kata pods may *");
-        io.Error.WriteLine("* fail to start. See the report above.                                 *");
-        io.Error.WriteLine("************************************************************************");
-        if (enforce)
-        {
-            io.Error.WriteLine($"kata-preflight: enforcement is on ({EnforceFile} or {EnforceVariable}=1): stopping this upgrade");
-            return ExitCodes.Block;
-        }
-        io.Error.WriteLine($"kata-preflight: warning: continuing anyway; create {EnforceFile} to stop such upgrades");
-        return ExitCodes.Ok;
+        return Blocked(io, Enforcement.FromEnvironment(policy, options.Policy ?? PreflightPolicy.DefaultPath),
+            "after this upgrade the Kata runtime and the guest agent would not speak a compatible protocol",
+            "stopping this upgrade before dpkg unpacks anything");
     }
 
     /// <summary>
-    /// Same switch as packaging/hooks/*.snippet: <c>[ -e /etc/kata-preflight/enforce ]</c> (anything by that name,
-    /// even a directory) or the variable is exactly "1".
+    /// The text report with the scratch directory taken out of every path: the copies live under
+    /// "/tmp/kata-preflight-XXXX/kata-runtime_3.5.0-1_amd64.deb/usr/bin/...", which is gone when APT shows the
+    /// message, so the admin reads "kata-runtime_3.5.0-1_amd64.deb/usr/bin/...": the package, its version, the path.
     /// </summary>
-    public static bool IsEnforced(HostRoot hostRoot) =>
-        Environment.GetEnvironmentVariable(EnforceVariable) == "1"
-        || (hostRoot.Resolve(EnforceFile) is string real && Path.Exists(real));
+    private static string WithoutScratchDirectory(CheckReport report, string scratch, bool verbose)
+    {
+        var text = new StringWriter();
+        new CheckTextReporter(text, color: false, quiet: false, verbose).Write(report);
+        return text.ToString().Replace(scratch.TrimEnd('/') + "/", "", StringComparison.Ordinal);
+    }
+
+    private static int Blocked(CliIo io, Enforcement enforcement, string what, string consequence)
+    {
+        io.Error.WriteLine("");
+        io.Error.WriteLine("************************************************************************");
+        io.Error.WriteLine("* kata-preflight: BLOCK - see the report above.                        *");
+        io.Error.WriteLine("************************************************************************");
+        io.Error.WriteLine($"kata-preflight: {what}; new Kata pods may fail to start.");
+        if (enforcement.Warning is string warning)
+        {
+            io.Error.WriteLine($"kata-preflight: warning: {warning}");
+        }
+        if (enforcement.On)
+        {
+            io.Error.WriteLine($"kata-preflight: enforcement is on ({enforcement.Reason}): {consequence}.");
+            io.Error.WriteLine($"kata-preflight: to go ahead anyway for one run: {Enforcement.Variable}=0 <the same command>; " +
+                $"for good: [hooks] enforce = false in {PreflightPolicy.DefaultPath}");
+            return ExitCodes.Block;
+        }
+        io.Error.WriteLine($"kata-preflight: warning: enforcement is off ({enforcement.Reason}): continuing anyway.");
+        return ExitCodes.Ok;
+    }
 }

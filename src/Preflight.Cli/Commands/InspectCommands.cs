@@ -28,7 +28,7 @@ public static class InspectCommands
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            CliInputs.RequireFile(path);
+            CliInputs.RequireFile(path, allowBlockDevice: true);
             ImageInspection image = ImageInspector.Inspect(path, path, CompatibilityOptions.Default.ConstantValues.ToList());
             if (parse.GetValue(format) == "json")
             {

@@ -28,6 +28,15 @@ public sealed record PreflightPolicy(
 {
     public const string DefaultPath = "/etc/kata-preflight/policy.toml";
 
+    /// <summary>The keys a policy file may have at its top level (the man page's POLICY section lists exactly these).</summary>
+    public static readonly IReadOnlyList<string> TopLevelKeys = ["fail-on", "ignore", "severity", "protocol", "versions", "hooks"];
+
+    /// <summary>
+    /// `[hooks] enforce`: whether a block verdict stops a package operation (APT hook, Kata's postinst/%posttrans).
+    /// On unless the admin turned it off; KATA_PREFLIGHT_ENFORCE beats it for one run (see <see cref="Enforcement"/>).
+    /// </summary>
+    public bool HooksEnforce { get; init; } = true;
+
     public static PreflightPolicy Default { get; } = new(
         FailOn.Block,
         new HashSet<string>(StringComparer.Ordinal),
@@ -117,9 +126,19 @@ public sealed record PreflightPolicy(
                         };
                     }
                     break;
+                case "hooks":
+                    foreach (KeyValuePair<string, object> h in AsTable(entry.Value, "hooks", displayName))
+                    {
+                        policy = h.Key switch
+                        {
+                            "enforce" => policy with { HooksEnforce = h.Value as bool? ?? throw new HostConfigException(displayName, $"hooks.enforce must be true or false, not '{h.Value}'") },
+                            _ => throw new HostConfigException(displayName, $"unknown key hooks.{h.Key} (expected enforce)"),
+                        };
+                    }
+                    break;
                 default:
                     throw new HostConfigException(displayName,
-                        $"unknown key '{entry.Key}' (expected fail-on, ignore, severity, protocol, versions)");
+                        $"unknown key '{entry.Key}' (expected {string.Join(", ", TopLevelKeys)})");
             }
         }
         return policy;

@@ -14,6 +14,10 @@ public static class FindingJson
         writer.WriteString("severity", Words.Of(finding.Severity));
         writer.WriteString("subject", finding.Subject);
         writer.WriteString("message", finding.Message);
+        if (finding.Direction is string direction)
+        {
+            writer.WriteString("direction", direction);
+        }
         if (finding.Suppressed is string reason)
         {
             writer.WriteString("suppressed", reason);

@@ -12,10 +12,17 @@ namespace Preflight.Host.Apt;
 /// </summary>
 public sealed class AptHookInput
 {
-    /// <summary>APT's configuration dump is a few hundred lines; this bounds a runaway writer.</summary>
-    private const int MaxLines = 1_000_000;
+    /// <summary>APT's configuration dump is a few thousand lines; this bounds a runaway writer.</summary>
+    public const int MaxLines = 2_000_000;
 
-    private const int MaxLineLength = 64 * 1024;
+    /// <summary>A line is a key=value or a package action with a path; none comes near this.</summary>
+    public const int MaxLineLength = 64 * 1024;
+
+    /// <summary>
+    /// Characters read in all (a real input is well under 1 MiB): bounds the time a runaway writer costs. What is
+    /// kept is smaller still, since a package line repeated word for word is kept once.
+    /// </summary>
+    public const long MaxInputCharacters = 256L * 1024 * 1024;
 
     private readonly IReadOnlyList<KeyValuePair<string, string>> _configuration;
 
@@ -79,9 +86,12 @@ public sealed class AptHookInput
         }
 
         var actions = new List<AptPackageAction>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (lines.Next() is string line)
         {
-            if (line.Length > 0)
+            // A line repeated word for word announces the same action again: kept once, so a writer that repeats
+            // one .deb a million times costs one package read, not a million.
+            if (line.Length > 0 && seen.Add(line))
             {
                 actions.Add(ParseAction(line, version, lines));
             }
@@ -92,9 +102,10 @@ public sealed class AptHookInput
     private static AptHookInput ParseVersion1(string first, LineSource lines)
     {
         var actions = new List<AptPackageAction>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         for (string? line = first; line is not null; line = lines.Next())
         {
-            if (line.Length > 0)
+            if (line.Length > 0 && seen.Add(line))
             {
                 actions.Add(FromDebFileName(line));
             }
@@ -195,28 +206,74 @@ public sealed class AptHookInput
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
-    /// <summary>Reads lines with a count and length limit and knows the current line number for errors.</summary>
+    /// <summary>
+    /// Reads lines ("\n"-terminated, a "\r" before it dropped) with a count, a length and a total limit, and knows
+    /// the current line number for errors. TextReader.ReadLine would buffer a whole line before its length could
+    /// be checked (300 MB for a 300 MB line); this reads blocks and gives up as soon as a line is too long.
+    /// </summary>
     private sealed class LineSource(TextReader reader, string input)
     {
+        private readonly char[] _block = new char[8192];
+        private readonly System.Text.StringBuilder _line = new();
+        private int _start;
+        private int _end;
+        private long _total;
         private int _number;
 
         public string? Next()
         {
-            string? line = reader.ReadLine();
-            if (line is null)
+            _line.Clear();
+            bool any = false;
+            while (true)
             {
-                return null;
+                if (_start == _end)
+                {
+                    _start = 0;
+                    _end = reader.Read(_block, 0, _block.Length);
+                    _total += _end;
+                    if (_end == 0)
+                    {
+                        return any ? Finish() : null;
+                    }
+                    if (_total > MaxInputCharacters)
+                    {
+                        throw Error($"more than {MaxInputCharacters} characters of input");
+                    }
+                }
+                any = true;
+                int newline = Array.IndexOf(_block, '\n', _start, _end - _start);
+                int stop = newline < 0 ? _end : newline;
+                if (_line.Length + (stop - _start) > MaxLineLength + 1)
+                {
+                    _number++;
+                    throw Error($"line longer than {MaxLineLength} characters");
+                }
+                _line.Append(_block, _start, stop - _start);
+                if (newline >= 0)
+                {
+                    _start = newline + 1;
+                    return Finish();
+                }
+                _start = _end;
             }
+        }
+
+        private string Finish()
+        {
             _number++;
             if (_number > MaxLines)
             {
                 throw Error($"more than {MaxLines} lines");
             }
-            if (line.Length > MaxLineLength)
+            if (_line.Length > 0 && _line[^1] == '\r')
+            {
+                _line.Length--;
+            }
+            if (_line.Length > MaxLineLength)
             {
                 throw Error($"line longer than {MaxLineLength} characters");
             }
-            return line;
+            return _line.ToString();
         }
 
         public AptHookFormatException Error(string problem) => new(input, _number, problem);

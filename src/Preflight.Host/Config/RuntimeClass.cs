@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Preflight.Imaging;
 
 namespace Preflight.Host.Config;
 
@@ -257,6 +258,10 @@ public static class RuntimeClassResolver
     private static WrapperRead ReadWrapper(HostRoot root, string resolvedHostPath, ILogger logger)
     {
         string real = root.ToReal(resolvedHostPath);
+        if (InputFile.Refusal(real) is string refusal)
+        {
+            return new WrapperRead.NotUnderstood(refusal);
+        }
         try
         {
             using FileStream stream = File.OpenRead(real);

@@ -1,3 +1,4 @@
+using Preflight.Imaging;
 using Tomlyn;
 using Tomlyn.Model;
 using Tomlyn.Parsing;
@@ -46,6 +47,10 @@ public static class TomlFile
     /// <summary>Reads and parses a file, bounded in size.</summary>
     public static TomlTable Load(string realPath, string displayName)
     {
+        if (InputFile.Refusal(realPath) is string refusal)
+        {
+            throw new HostConfigException(displayName, refusal);
+        }
         try
         {
             var info = new FileInfo(realPath);

@@ -50,7 +50,7 @@ public sealed class DebPackage : PackageBase
             payload = OpenMember(stream, layout.Data, layout.DataCompression, SourcePath);
             tar = new TarReader(payload, leaveOpen: true);
             int count = 0;
-            while (tar.GetNextEntry() is TarEntry entry)
+            while (TarEntries.Next(tar) is TarEntry entry)
             {
                 if (++count > MaxEntries)
                 {
@@ -87,7 +87,7 @@ public sealed class DebPackage : PackageBase
             using Stream payload = OpenMember(stream, layout.Control, layout.ControlCompression, path);
             using var tar = new TarReader(payload, leaveOpen: true);
             int count = 0;
-            while (tar.GetNextEntry() is TarEntry entry && ++count <= MaxEntries)
+            while (TarEntries.Next(tar) is TarEntry entry && ++count <= MaxEntries)
             {
                 if (!IsRegular(entry.EntryType) || PackagePaths.Normalize(entry.Name) != "/control")
                 {
@@ -117,16 +117,25 @@ public sealed class DebPackage : PackageBase
         {
             using Stream payload = OpenMember(stream, layout.Data, layout.DataCompression, path);
             using var tar = new TarReader(payload, leaveOpen: true);
-            while (tar.GetNextEntry() is TarEntry entry)
+            long claimed = 0;
+            while (TarEntries.Next(tar) is TarEntry entry)
             {
                 if (files.Count >= MaxEntries)
                 {
                     throw new PackageFormatException(path, layout.Data.DataOffset, $"{layout.Data.Name} has more than {MaxEntries} entries");
                 }
                 PackageFile file = ToPackageFile(entry);
+                // Every byte the entries claim must come out of the decompressor to walk the list: refuse the
+                // claim at once rather than decompress up to the limit (a 256 GiB claim in a 200 KB member).
+                claimed = PackageLimits.AddClaim(claimed, file.Size);
+                if (claimed > PackageLimits.MaxExpandedBytes(layout.Data.Size))
+                {
+                    throw ExpansionLimitStream.TooLarge(path, layout.Data.Name, layout.Data.Size, claimed);
+                }
                 files.Add(file);
                 if (capture is not null && file.Kind == PackageFileKind.Regular
-                    && capture.MaxBytesFor(file.Path) is long maxBytes && file.Size <= maxBytes)
+                    && capture.MaxBytesFor(file.Path) is long maxBytes && file.Size <= maxBytes
+                    && (capture.Budget is null || capture.Budget.TryReserve(file.Size)))
                 {
                     // A later entry for the same path replaces the copy, as it would replace the file when unpacked.
                     captured[file.Path] = Capture(entry, file, capture.Directory);
@@ -170,7 +179,7 @@ public sealed class DebPackage : PackageBase
         type is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
 
     private static Stream OpenMember(FileStream stream, ArMember member, string compression, string path) =>
-        PayloadCompression.Open(new StreamSlice(stream, member.DataOffset, member.Size), compression, path);
+        PayloadCompression.Open(new StreamSlice(stream, member.DataOffset, member.Size), compression, path, member.Name, member.Size);
 
     private static string Required(Dictionary<string, string> fields, string name, string path) =>
         fields.TryGetValue(name, out string? value) && value.Length > 0

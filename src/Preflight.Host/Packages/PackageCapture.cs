@@ -8,4 +8,5 @@ namespace Preflight.Host.Packages;
 /// </summary>
 /// <param name="Directory">Where copies go: the file at /usr/bin/x lands at Directory/usr/bin/x.</param>
 /// <param name="MaxBytesFor">The most bytes to copy for a regular file at this path, or null when it is not wanted.</param>
-public sealed record PackageCapture(string Directory, Func<string, long?> MaxBytesFor);
+/// <param name="Budget">The run's scratch budget: a copy that does not fit is not taken (the caller may still try).</param>
+public sealed record PackageCapture(string Directory, Func<string, long?> MaxBytesFor, ScratchBudget? Budget = null);

@@ -1,3 +1,5 @@
+using Preflight.Imaging;
+
 namespace Preflight.Host.Packages;
 
 /// <summary>Opens a .deb or .rpm, whichever the file's first bytes say it is (the file name is not trusted).</summary>
@@ -6,6 +8,10 @@ public static class PackageReader
     /// <param name="capture">Files to copy out while a .deb's list is read (see <see cref="PackageCapture"/>).</param>
     public static IPackage Open(string path, PackageCapture? capture = null)
     {
+        if (InputFile.Refusal(path) is string refusal)
+        {
+            throw new PackageFormatException(path, null, refusal);
+        }
         Span<byte> magic = stackalloc byte[8];
         int read;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1))

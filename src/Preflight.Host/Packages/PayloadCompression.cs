@@ -30,17 +30,25 @@ internal static class PayloadCompression
         };
     }
 
-    /// <summary>A decompressing, forward-only stream over <paramref name="raw"/> (which it then owns).</summary>
-    public static Stream Open(Stream raw, string compression, string file)
+    /// <summary>
+    /// A decompressing, forward-only stream over <paramref name="raw"/> (which it then owns), stopped with a
+    /// PackageFormatException once it has produced more than <paramref name="member"/>'s
+    /// <paramref name="compressedBytes"/> may expand to (<see cref="PackageLimits.MaxExpandedBytes"/>).
+    /// </summary>
+    public static Stream Open(Stream raw, string compression, string file, string member, long compressedBytes) =>
+        new ExpansionLimitStream(OpenDecoder(raw, compression, file), compressedBytes, file, member);
+
+    private static Stream OpenDecoder(Stream raw, string compression, string file)
     {
         return compression switch
         {
             None => raw,
-            Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: false),
+            // Each decoder's own reports of corrupt data arrive as InvalidDataException (DecoderGuard).
+            Gzip => DecoderGuard.Open(ThirdPartyDecoder.Gzip, raw, source => new GZipStream(source, CompressionMode.Decompress, leaveOpen: false)),
             // The system's liblzma when it loads (much faster on a big data.tar.xz), else the managed decoder.
-            Xz => XzDecompression.Open(raw, leaveOpen: false),
-            Zstd => new ZstdSharp.DecompressionStream(raw, leaveOpen: false),
-            Bzip2 => BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true),
+            Xz => DecoderGuard.Open(ThirdPartyDecoder.Xz, raw, source => XzDecompression.Open(source, leaveOpen: false)),
+            Zstd => DecoderGuard.Open(ThirdPartyDecoder.Zstd, raw, source => new ZstdSharp.DecompressionStream(source, leaveOpen: false)),
+            Bzip2 => DecoderGuard.Open(ThirdPartyDecoder.Bzip2, raw, source => BZip2Stream.Create(source, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true)),
             _ => throw new PackageFormatException(file, null, $"unsupported compression '{compression}'"),
         };
     }

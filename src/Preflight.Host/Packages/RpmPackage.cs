@@ -70,7 +70,19 @@ public sealed class RpmPackage : PackageBase
             fullVersion = $"{epoch[0]}:{fullVersion}";
         }
         var info = new PackageInfo(name, fullVersion, architecture, PackageFormat.Rpm, fields);
-        return new RpmPackage(path, info, ReadFileList(main, path, mainOffset), payloadOffset, compression);
+        List<PackageFile> files = ReadFileList(main, path, mainOffset);
+        // The header's sizes are claims the payload must back: refuse the impossible ones before decompressing.
+        long claimed = 0;
+        foreach (PackageFile file in files)
+        {
+            claimed = PackageLimits.AddClaim(claimed, file.Size < 0 ? long.MaxValue : file.Size);
+        }
+        long payloadBytes = stream.Length - payloadOffset;
+        if (claimed > PackageLimits.MaxExpandedBytes(payloadBytes))
+        {
+            throw ExpansionLimitStream.TooLarge(path, "payload", payloadBytes, claimed);
+        }
+        return new RpmPackage(path, info, files, payloadOffset, compression);
     }
 
     protected override Stream OpenContent(PackageFile file)
@@ -80,7 +92,7 @@ public sealed class RpmPackage : PackageBase
         try
         {
             stream.Position = _payloadOffset;
-            payload = PayloadCompression.Open(stream, _compression, SourcePath);
+            payload = PayloadCompression.Open(stream, _compression, SourcePath, "payload", stream.Length - _payloadOffset);
             var cpio = new CpioNewcReader(payload, SourcePath);
             long? hardLinkInode = null;
             for (int count = 0; count < MaxEntries && cpio.Next() is CpioEntry entry; count++)

@@ -17,6 +17,8 @@ internal sealed class CpioScanner
     private readonly InitrdTree _tree;
     private int _entries;
     private long _retained;
+    private long _kept;
+    private long _nameBytes;
 
     public CpioScanner(InitrdLimits limits, InitrdTree tree)
     {
@@ -71,6 +73,7 @@ internal sealed class CpioScanner
             }
             int nul = rawName.IndexOf((byte)0);
             ReadOnlySpan<byte> nameBytes = nul >= 0 ? rawName[..nul] : rawName;
+            CountNameBytes(nameBytes.Length);
             SkipPadding(reader, archiveStart, headerAt);
 
             if (nameBytes.SequenceEqual(Trailer))
@@ -114,6 +117,7 @@ internal sealed class CpioScanner
             {
                 throw new InvalidDataException($"symbolic link {name} has a target of {size} bytes (must be 1..{MaxLinkTargetBytes})");
             }
+            CountNameBytes(size);
             var target = new byte[size];
             ReadExactly(reader, target, name);
             int nul = Array.IndexOf(target, (byte)0);
@@ -139,18 +143,30 @@ internal sealed class CpioScanner
             _retained += size;
             node.Content = new InMemoryContent(data);
         }
-        else if (size <= _limits.MaxKeptBytes && node.KeepInMemory)
+        else if (node.KeepInMemory && size <= _limits.MaxKeptBytes - _kept)
         {
-            // Not counted against MaxRetainedBytes: the set is a handful of paths, each bounded by MaxKeptBytes, and
-            // a 60 MiB agent must not push the small files after it (its systemd unit) out to a second decompression.
+            // Not counted against MaxRetainedBytes, so a 60 MiB agent does not push the small files after it (its
+            // systemd unit) out to a second decompression; the kept paths share MaxKeptBytes instead, so three of
+            // them claiming 500 MiB each cannot cost 1.5 GiB.
             var data = new byte[size];
             ReadExactly(reader, data, name);
+            _kept += size;
             node.Content = new InMemoryContent(data);
         }
         else
         {
             node.Content = new SegmentContent(segment, dataAt, size);
             Skip(reader, size, name);
+        }
+    }
+
+    /// <summary>Names and link targets are what the tree keeps of every entry: their total is bounded.</summary>
+    private void CountNameBytes(long bytes)
+    {
+        _nameBytes += bytes;
+        if (_nameBytes > _limits.MaxNameBytes)
+        {
+            throw new InitrdLimitException($"more than {_limits.MaxNameBytes} bytes of entry names and link targets (limit MaxNameBytes)");
         }
     }
 

@@ -60,16 +60,20 @@ internal static class InitrdCompressionFormat
         return null;
     }
 
-    /// <summary>A decompressing stream over the compressed bytes; the caller disposes it.</summary>
+    /// <summary>
+    /// A decompressing stream over the compressed bytes; the caller disposes it. Corrupt data is reported as
+    /// InvalidDataException whichever decoder found it (<see cref="DecoderGuard"/>).
+    /// </summary>
     public static Stream Open(InitrdCompression compression, Stream compressed) => compression switch
     {
         // GZipStream reads concatenated gzip members one after another, as the kernel does.
-        InitrdCompression.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
-        InitrdCompression.Zstd => new ZstdSharp.DecompressionStream(compressed, leaveOpen: true),
+        InitrdCompression.Gzip => DecoderGuard.Open(ThirdPartyDecoder.Gzip, compressed, source => new GZipStream(source, CompressionMode.Decompress, leaveOpen: true)),
+        InitrdCompression.Zstd => DecoderGuard.Open(ThirdPartyDecoder.Zstd, compressed, source => new ZstdSharp.DecompressionStream(source, leaveOpen: true)),
         // The system's liblzma when it loads, else the managed decoder; either decodes the first .xz stream only.
-        InitrdCompression.Xz => XzDecompression.Open(compressed, leaveOpen: true),
+        InitrdCompression.Xz => DecoderGuard.Open(ThirdPartyDecoder.Xz, compressed, source => XzDecompression.Open(source, leaveOpen: true)),
+        // Our own decoder: it throws InvalidDataException itself, and anything else is a bug to see.
         InitrdCompression.Lz4Legacy => new Lz4LegacyStream(compressed),
-        InitrdCompression.Lz4Frame => LZ4Stream.Decode(compressed, 0, leaveOpen: true),
+        InitrdCompression.Lz4Frame => DecoderGuard.Open(ThirdPartyDecoder.Lz4Frame, compressed, source => LZ4Stream.Decode(source, 0, leaveOpen: true)),
         _ => compressed,
     };
 

@@ -6,8 +6,10 @@ namespace Preflight.Imaging.Initrd;
 /// An initrd/initramfs as the kernel would unpack it: one or more cpio newc/crc archives, each uncompressed or
 /// compressed (gzip, zstd, xz, lz4 legacy or frame), with zero padding between them. The file is scanned once
 /// at Open; afterwards only large compressed entries are decompressed again, when opened.
-/// Known gap: data after a compressed run (e.g. an uncompressed archive appended after a gzip one) is not read;
-/// the compressed run is taken to reach the end of the file, which is how dracut and osbuilder lay initrds out.
+/// After a compressed run the scan goes on where the kernel's would: past zero padding, at the next archive, so a
+/// later archive that replaces the agent is read; where the run ended comes from its format (CompressedRunEnd).
+/// Known gap: after a gzip run of several members (whose last trailer records only the last member's size) the
+/// run is taken to reach the end of the file.
 /// </summary>
 public sealed class InitrdFileSystem : ReadOnlyFileSystem
 {
@@ -53,16 +55,17 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
     public static InitrdFileSystem Open(Stream file, string sourceName, InitrdLimits limits)
     {
         var segments = new List<InitrdSegment>();
-        var tree = new InitrdTree();
+        var tree = new InitrdTree(limits.MaxNodes);
         var scanner = new CpioScanner(limits, tree);
         long offset = 0;
         try
         {
             ScanFile(file, sourceName, limits, segments, scanner, ref offset);
         }
-        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
         {
-            // Decompressors report corruption with their own exception types; all of them mean "bad input" here.
+            // The cpio scanner and every decoder (through DecoderGuard) report bad data as InvalidDataException;
+            // IOException covers a file that ends early (EndOfStreamException) or cannot be read. Anything else is a bug.
             string where = segments.Count > 0 && segments[^1].Compression != InitrdCompression.None
                 ? $"in the {InitrdCompressionFormat.Name(segments[^1].Compression)} data starting there: "
                 : "";
@@ -75,12 +78,20 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         return new InitrdFileSystem(sourceName, file, segments, CpioNode.Flatten(tree.Root), limits);
     }
 
+    /// <summary>Archives (compressed runs and plain cpio archives) one initrd may hold; real ones have one to three.</summary>
+    public const int MaxArchives = 1024;
+
     private static void ScanFile(Stream file, string sourceName, InitrdLimits limits, List<InitrdSegment> segments, CpioScanner scanner, ref long offset)
     {
         long length = file.Length;
+        long decompressed = 0;
         Span<byte> head = stackalloc byte[8];
         while (offset < length)
         {
+            if (segments.Count >= MaxArchives)
+            {
+                throw new InitrdLimitException($"more than {MaxArchives} concatenated archives (limit MaxArchives)");
+            }
             var zeros = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
             offset += zeros.SkipZeros();
             if (offset >= length)
@@ -109,40 +120,74 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                 throw new ImageFormatException(sourceName, offset, problem);
             }
             segments.Add(new InitrdSegment(offset, compression.Value));
-            using Stream decompressed = InitrdCompressionFormat.Open(compression.Value, new StreamSlice(file, offset, length - offset));
-            var inflated = new ForwardReader(decompressed, limits.MaxDecompressedBytes, BombMessage(limits, compression.Value));
-            bool endsWithZeros = EndsWithZeroPadding(file);
-            while (true)
+            var source = new TrackedSource(new StreamSlice(file, offset, length - offset));
+            InvalidDataException? stumbled = null;
+            long decodedBytes;
+            using (Stream decoder = InitrdCompressionFormat.Open(compression.Value, source))
             {
-                try
+                // One budget for the whole file: every compressed run draws on what the earlier ones left.
+                var inflated = new ForwardReader(decoder, limits.MaxDecompressedBytes - decompressed, BombMessage(limits, compression.Value));
+                while (true)
                 {
-                    inflated.SkipZeros();
-                    if (inflated.Peek() < 0)
+                    try
                     {
+                        inflated.SkipZeros();
+                        if (inflated.Peek() < 0)
+                        {
+                            break;
+                        }
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        // Between archives, a decoder that stumbles (zstd, xz and lz4 frames reject the zero padding
+                        // the kernel skips) has reached the end of its data, or real damage: NextArchive decides.
+                        stumbled = e;
                         break;
                     }
+                    scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
                 }
-                catch (Exception e) when (endsWithZeros && e is not InitrdLimitException and not OutOfMemoryException)
-                {
-                    // Between archives, a decompressor that stumbles on the file's zero padding (zstd, xz and lz4
-                    // frames reject it; the kernel skips it) has simply reached the end of the compressed data.
-                    break;
-                }
-                scanner.ScanArchive(inflated, segments.Count - 1, rawFileOffset: null);
+                decodedBytes = inflated.Position;
+                decompressed += decodedBytes;
             }
-            // The compressed run is taken to reach the end of the file (see the class comment).
-            offset = length;
+            offset = NextArchive(file, offset, source, decodedBytes, compression.Value, stumbled);
         }
     }
 
-    /// <summary>True when the file's last bytes are zeros (padding), looking at most at its final 4 KiB.</summary>
-    private static bool EndsWithZeroPadding(Stream file)
+    /// <summary>
+    /// Where the scan goes on after the compressed run that started at runStart: the start of a later archive after
+    /// zero padding, or the end of the file when only zero padding follows; anything else after the run is an
+    /// error. When the format does not say where the run ended (a gzip run of several members) the run is taken to
+    /// reach the end of the file, unless its decoder stumbled.
+    /// </summary>
+    private static long NextArchive(Stream file, long runStart, TrackedSource source, long decodedBytes,
+        InitrdCompression compression, InvalidDataException? stumbled)
     {
-        Span<byte> tail = stackalloc byte[(int)Math.Min(4096, file.Length)];
-        file.Position = file.Length - tail.Length;
-        file.ReadExactly(tail);
-        return tail.Length >= 4 && tail[^4..].IndexOfAnyExcept((byte)0) < 0;
+        long length = file.Length;
+        if (CompressedRunEnd.Find(compression, file, runStart, source, decodedBytes) is not long end)
+        {
+            return stumbled is null ? length : throw stumbled;
+        }
+        var zeros = new ForwardReader(new StreamSlice(file, end, length - end), long.MaxValue, "", length - end);
+        long next = end + zeros.SkipZeros();
+        if (next >= length)
+        {
+            return length; // only zero padding after the run: a decoder that stumbled on it simply reached its end
+        }
+        Span<byte> head = stackalloc byte[8];
+        file.Position = next;
+        int headBytes = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (next > runStart && StartsArchive(head[..headBytes]))
+        {
+            return next;
+        }
+        // Where the run ended is known, so this says more than the decoder's own complaint about the same bytes.
+        throw new InvalidDataException(
+            $"unrecognised data at byte {next}, after the compressed archive that starts at byte {runStart} (neither zero padding nor another archive)",
+            stumbled);
     }
+
+    private static bool StartsArchive(ReadOnlySpan<byte> head) =>
+        (head.Length >= 6 && CpioHeader.HasMagic(head)) || InitrdCompressionFormat.Detect(head) is not null;
 
     private static string BombMessage(InitrdLimits limits, InitrdCompression compression) =>
         $"{InitrdCompressionFormat.Name(compression)} data expands past the limit of {limits.MaxDecompressedBytes} bytes (MaxDecompressedBytes): a decompression bomb or a corrupt archive";
@@ -196,7 +241,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             }
             return new MemoryStream(data, writable: false);
         }
-        catch (Exception e) when (e is not ImageFormatException and not OutOfMemoryException)
+        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
         {
             throw new ImageFormatException(SourceName, segment.FileOffset, $"initrd: {e.Message}", e);
         }

@@ -26,8 +26,25 @@ internal sealed class InitrdTree
     private const int MaxDepth = 256;
 
     private readonly Dictionary<(uint Ino, uint Major, uint Minor), TreeNode> _links = [];
+    private readonly int _maxNodes;
+    private int _nodes;
+
+    public InitrdTree(int maxNodes)
+    {
+        _maxNodes = maxNodes;
+    }
 
     public TreeNode Root { get; } = TreeNode.Directory(0x41ED);
+
+    /// <summary>Every node made counts, implied directories and replaced entries included: the tree's memory is bounded.</summary>
+    private TreeNode Count(TreeNode node)
+    {
+        if (++_nodes > _maxNodes)
+        {
+            throw new InitrdLimitException($"more than {_maxNodes} files and directories in the unpacked tree (limit MaxNodes)");
+        }
+        return node;
+    }
 
     public void EndOfArchive() => _links.Clear();
 
@@ -46,7 +63,7 @@ internal sealed class InitrdTree
             TreeNode? next = parent.Child(parts[i]);
             if (next is null || next.Kind != FileKind.Directory)
             {
-                next = TreeNode.Directory(0x41ED);
+                next = Count(TreeNode.Directory(0x41ED));
                 parent.SetChild(parts[i], next);
             }
             parent = next;
@@ -62,19 +79,19 @@ internal sealed class InitrdTree
                     existing.Mode = (int)header.Mode;
                     return null;
                 }
-                parent.SetChild(leaf, TreeNode.Directory((int)header.Mode));
+                parent.SetChild(leaf, Count(TreeNode.Directory((int)header.Mode)));
                 return null;
             case FileKind.File when header.NLink > 1:
                 var key = (header.Ino, header.DevMajor, header.DevMinor);
                 if (!_links.TryGetValue(key, out TreeNode? linked))
                 {
-                    linked = new TreeNode(FileKind.File, (int)header.Mode);
+                    linked = Count(new TreeNode(FileKind.File, (int)header.Mode));
                     _links[key] = linked;
                 }
                 parent.SetChild(leaf, linked);
                 return linked;
             default:
-                var node = new TreeNode(header.Kind, (int)header.Mode);
+                var node = Count(new TreeNode(header.Kind, (int)header.Mode));
                 parent.SetChild(leaf, node);
                 return node;
         }

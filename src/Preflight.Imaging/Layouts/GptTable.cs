@@ -36,7 +36,7 @@ public static class GptTable
         Span<byte> forCrc = stackalloc byte[(int)headerSize];
         header[..(int)headerSize].CopyTo(forCrc);
         forCrc.Slice(16, 4).Clear();
-        uint actualHeaderCrc = Crc32.Compute(forCrc);
+        uint actualHeaderCrc = System.IO.Hashing.Crc32.HashToUInt32(forCrc);
         if (actualHeaderCrc != storedHeaderCrc)
         {
             throw new ImageFormatException(sourceName, BlockSize + 16,
@@ -59,7 +59,7 @@ public static class GptTable
             throw new ImageFormatException(sourceName, BlockSize + 72,
                 $"GPT partition entries at LBA {entriesLba} run past the end of the file ({image.Length} bytes)");
         }
-        uint actualEntriesCrc = Crc32.Compute(array);
+        uint actualEntriesCrc = System.IO.Hashing.Crc32.HashToUInt32(array);
         if (actualEntriesCrc != storedEntriesCrc)
         {
             throw new ImageFormatException(sourceName, arrayOffset,

@@ -46,26 +46,25 @@ public static class VolumeProbe
         _ => throw new ImageFormatException(sourceName, null, $"no reader for a {fileSystemType} volume"),
     };
 
+    /// <summary>The partition Kata boots: its kernel line says root=/dev/vda1 (virtio-blk) or /dev/pmem0p1 (nvdimm).</summary>
+    public const int KataRootPartition = 1;
+
     /// <summary>
-    /// The partition holding the root filesystem: boot-flagged partitions first (osbuilder's measured rootfs marks
-    /// the rootfs bootable), then in table order; extended partitions and verity hash devices are skipped.
-    /// Returns null when no partition holds a filesystem we can read.
+    /// The root filesystem Kata boots: partition 1, whatever carries a boot flag (a flag means nothing to Kata, and
+    /// an image with a different agent on a flagged partition 2 must not be judged by that agent); with a measured
+    /// rootfs partition 2 is the dm-verity hash device of partition 1. A bare image is its own volume.
+    /// Returns null when that volume holds no filesystem we can read.
     /// </summary>
     public static (PartitionInfo Partition, string FileSystemType)? ChooseRootfs(Stream image, DiskLayout layout)
     {
-        IEnumerable<PartitionInfo> candidates = layout.Partitions
-            .Where(p => !MbrTable.IsExtended(p))
-            .OrderByDescending(p => p.Bootable)
-            .ThenBy(p => p.Number);
-        foreach (PartitionInfo partition in candidates)
+        PartitionInfo? root = layout.Layout == "bare"
+            ? layout.Partitions[0]
+            : layout.Partitions.FirstOrDefault(p => p.Number == KataRootPartition && !MbrTable.IsExtended(p));
+        if (root is null)
         {
-            var volume = new StreamSlice(image, partition.Offset, partition.Length);
-            string? type = Identify(volume);
-            if (type is not null && type != Verity)
-            {
-                return (partition, type);
-            }
+            return null;
         }
-        return null;
+        string? type = Identify(new StreamSlice(image, root.Offset, root.Length));
+        return type is null || type == Verity ? null : (root, type);
     }
 }

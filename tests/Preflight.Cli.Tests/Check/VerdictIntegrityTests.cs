@@ -118,4 +118,21 @@ public class VerdictIntegrityTests
         Assert.Equal("pass", report.RootElement.GetProperty("verdict").GetString());
         Assert.Equal("2.2.0-2.2.1", report.RootElement.GetProperty("agent").GetProperty("releases").GetString());
     }
+
+    [Fact]
+    public async Task ADiscoveredRuntimeThatIsAFifoIsRefusedUnopened()
+    {
+        string host = Cli.CopyOfDemoHost();
+        string runtime = Path.Combine(host, "opt/kata/bin/containerd-shim-kata-v2");
+        File.Delete(runtime);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [runtime]))
+        {
+            mkfifo.WaitForExit();
+        }
+        CliResult result = await Task.Run(() => Cli.Run("check", "--root", host)).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(ExitCodes.Unreadable, result.ExitCode);
+        Assert.Contains("RUNTIME_UNREADABLE", result.Out);
+        Assert.Contains("is a FIFO", result.Out);
+        Directory.Delete(host, true);
+    }
 }

@@ -1,13 +1,13 @@
 using Xunit.Abstractions;
-using Preflight.Cli.Commands;
 
 namespace Preflight.Cli.Tests.Hook;
 
 /// <summary>
 /// `kata-preflight hook apt` end to end: APT's captured hook input pointing at fake Kata .debs that hold real
 /// runtime binaries and guest images with real agents (testdata/packages/make.sh, "hook fixtures").
-/// Enforcement is switched on through the fake host's /etc/kata-preflight/enforce, never through the process
-/// environment, so these tests cannot leak into others running in parallel.
+/// Enforcement is on by default and switched off through the fake host's policy file, never through the process
+/// environment, so these tests cannot leak into others running in parallel (KATA_PREFLIGHT_ENFORCE is tested
+/// through Enforcement.Decide and, for real, in the installed-package tests).
 /// </summary>
 public sealed class AptHookCommandTests(ITestOutputHelper output)
 {
@@ -18,7 +18,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     [Fact]
     public void Transaction_without_Kata_packages_exits_0_and_prints_nothing()
     {
-        using var host = new FakeHost().Enforcing();
+        using var host = new FakeHost();
         (int exit, string stdout, string stderr) = HookFixtures.Run(HookFixtures.AptInput(runtimeDeb: null), "--root", host.Root);
 
         Assert.Equal(0, exit);
@@ -29,7 +29,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     [Fact]
     public void New_runtime_and_new_image_that_match_pass()
     {
-        using var host = new FakeHost().Enforcing();
+        using var host = new FakeHost();
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(GoTtrpcRuntime), HookFixtures.HookPackage(RustAgentImage));
 
         (int exit, string stdout, string stderr) = HookFixtures.Run(input, "--root", host.Root);
@@ -45,9 +45,9 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void New_runtime_with_the_wrong_transport_for_the_installed_image_stops_APT_when_enforced()
+    public void New_runtime_with_the_wrong_transport_for_the_installed_image_stops_APT_by_default()
     {
-        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img")).Enforcing();
+        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img"));
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
 
         (int exit, string stdout, string stderr) = HookFixtures.Run(input, "--root", host.Root);
@@ -58,13 +58,17 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         Assert.Contains("BLOCK", stderr);
         Assert.Contains("TRANSPORT_MISMATCH", stderr);
         Assert.Contains("/usr/share/kata-containers/kata-containers.img", stderr); // the installed image is what it was paired with
-        Assert.Contains("enforcement is on", stderr);
+        Assert.Contains("enforcement is on (the default)", stderr);
+        Assert.Contains("KATA_PREFLIGHT_ENFORCE=0", stderr); // how to go ahead anyway
+        // The candidate is named by its package, never by the scratch copy that is gone when APT shows this.
+        Assert.Contains("kata-runtime_1.12.1-1_amd64.deb/usr/bin/containerd-shim-kata-v2", stderr);
+        Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/') + "/kata-preflight-", stderr);
     }
 
     [Fact]
-    public void A_block_without_enforcement_warns_loudly_and_lets_APT_go_on()
+    public void A_block_with_enforcement_off_in_the_policy_warns_loudly_and_lets_APT_go_on()
     {
-        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img"));
+        using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img")).NotEnforcing();
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
 
         (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root);
@@ -73,7 +77,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         Assert.Equal(0, exit);
         Assert.Contains("BLOCK", stderr);
         Assert.Contains("TRANSPORT_MISMATCH", stderr);
-        Assert.Contains($"create {HookCommand.EnforceFile}", stderr);
+        Assert.Contains("enforcement is off ([hooks] enforce = false in /etc/kata-preflight/policy.toml): continuing anyway", stderr);
     }
 
     [Fact]
@@ -82,7 +86,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         using var host = new FakeHost()
             .WithInstalledImage(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img"))
             .WithInstalledRuntime(TestData.Generated("binaries", "runtime-gogo-grpc-1.12.1-amd64"))
-            .Enforcing();
+            ;
         // The runtime line of the capture now carries the image package: only the image is new.
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(RustAgentImage));
 
@@ -135,7 +139,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     [Fact]
     public void An_unreadable_Kata_deb_warns_and_exits_0()
     {
-        using var host = new FakeHost().Enforcing();
+        using var host = new FakeHost();
         string bogus = Path.Combine(host.Root, "kata-runtime_9.9.9-1_amd64.deb");
         File.WriteAllText(bogus, "not a package");
 
@@ -143,12 +147,13 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
 
         Assert.Equal(0, exit);
         Assert.Contains("cannot be read, skipped", stderr);
+        Assert.Contains("could not be read", stderr); // the package's own error, not "carries no runtime"
         Assert.Contains("nothing to check", stderr);
     }
     [Fact]
     public void A_first_runtime_install_with_nothing_installed_to_pair_it_with_warns_and_exits_0()
     {
-        using var host = new FakeHost().Enforcing(); // no configuration, no image: nothing to compare against
+        using var host = new FakeHost(); // no configuration, no image: nothing to compare against
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
 
         (int exit, _, string stderr) = HookFixtures.Run(input, "--root", host.Root);
@@ -156,15 +161,5 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
 
         Assert.Equal(0, exit);
         Assert.Contains("kata-preflight: warning: nothing to check the new Kata packages against", stderr);
-    }
-
-    [Fact]
-    public void Enforcement_follows_the_snippets_test_dash_e_so_a_directory_counts()
-    {
-        using var host = new FakeHost();
-        Assert.Equal(Environment.GetEnvironmentVariable(HookCommand.EnforceVariable) == "1",
-            HookCommand.IsEnforced(new Preflight.Host.Config.HostRoot(host.Root)));
-        Directory.CreateDirectory(Path.Combine(host.Root, "etc/kata-preflight/enforce"));
-        Assert.True(HookCommand.IsEnforced(new Preflight.Host.Config.HostRoot(host.Root)));
     }
 }

@@ -82,9 +82,10 @@ internal sealed class FakeHost : IDisposable
         return this;
     }
 
-    public FakeHost Enforcing()
+    /// <summary>The admin's opt-out, as documented: <c>[hooks] enforce = false</c> in the host's policy file.</summary>
+    public FakeHost NotEnforcing()
     {
-        Write("/etc/kata-preflight/enforce", "");
+        Write("/etc/kata-preflight/policy.toml", "[hooks]\nenforce = false\n");
         return this;
     }
 

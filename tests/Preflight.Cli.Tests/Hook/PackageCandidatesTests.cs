@@ -8,6 +8,8 @@ public sealed class PackageCandidatesTests : IDisposable
 {
     private readonly string _temp = Directory.CreateTempSubdirectory("kata-preflight-candidates-").FullName;
 
+    private static ScratchBudget Budget => new(PackageLimits.DefaultScratchBytes);
+
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
     [Theory]
@@ -16,7 +18,7 @@ public sealed class PackageCandidatesTests : IDisposable
     [InlineData("kata-containers-3.2.0-1.x86_64.xz.rpm")]
     public void Distro_package_gives_the_shim_and_the_image_behind_the_default_symlink(string package)
     {
-        CandidatePair pair = PackageCandidates.Extract([TestData.Generated("packages", package)], _temp);
+        CandidatePair pair = PackageCandidates.Extract([TestData.Generated("packages", package)], _temp, Budget);
 
         // payload.sha256 is sha256sum's own answer for the files put into the package.
         string[] truth = File.ReadAllLines(TestData.Generated("packages", "payload.sha256"));
@@ -31,7 +33,7 @@ public sealed class PackageCandidatesTests : IDisposable
     [Fact]
     public void Kata_static_layout_under_opt_kata()
     {
-        CandidatePair pair = PackageCandidates.Extract([HookFixtures.HookPackage("kata-static_3.5.0-1_amd64.deb")], _temp);
+        CandidatePair pair = PackageCandidates.Extract([HookFixtures.HookPackage("kata-static_3.5.0-1_amd64.deb")], _temp, Budget);
 
         Assert.Equal(Sha256(TestData.Generated("binaries", "runtime-go-ttrpc-3.5.0-amd64")), Sha256(pair.RuntimePath!));
         Assert.Equal(Sha256(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img")), Sha256(pair.ImagePath!));
@@ -46,7 +48,7 @@ public sealed class PackageCandidatesTests : IDisposable
             HookFixtures.HookPackage("kata-runtime_1.12.1-1_amd64.deb"),
             HookFixtures.HookPackage("kata-containers-image_3.2.0-1_amd64.deb"),
             HookFixtures.HookPackage("kata-runtime_3.5.0-1_amd64.deb"),
-        ], _temp);
+        ], _temp, Budget);
 
         Assert.Equal(Sha256(TestData.Generated("binaries", "runtime-gogo-grpc-1.12.1-amd64")), Sha256(pair.RuntimePath!));
         Assert.Equal(Sha256(HookFixtures.HookImage("agent-rust-3.2.0-amd64.img")), Sha256(pair.ImagePath!));
@@ -59,11 +61,12 @@ public sealed class PackageCandidatesTests : IDisposable
         string bogus = Path.Combine(_temp, "kata-runtime_1_amd64.deb");
         File.WriteAllText(bogus, "!<arch>\nshort");
 
-        CandidatePair pair = PackageCandidates.Extract([bogus], Path.Combine(_temp, "out"));
+        CandidatePair pair = PackageCandidates.Extract([bogus], Path.Combine(_temp, "out"), Budget);
 
         Assert.Null(pair.RuntimePath);
         Assert.Null(pair.ImagePath);
         Assert.Contains(pair.Notes, n => n.StartsWith(bogus + ": cannot be read, skipped", StringComparison.Ordinal));
+        Assert.Equal(bogus, Assert.Single(pair.Problems).File);
     }
 
     [Fact]

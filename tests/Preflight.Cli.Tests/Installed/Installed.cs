@@ -15,7 +15,14 @@ internal sealed record ProcessResult(int ExitCode, string Out, string Error)
 /// </summary>
 internal static class Installed
 {
-    public static string Dir(params string[] parts) => TestData.Generated(["own-package", .. parts]);
+    /// <summary>
+    /// testdata/generated/own-package, or the OUTDIR of `testdata/own-package/make.sh OUTDIR` named by
+    /// KATA_PREFLIGHT_OWN_PACKAGE: a packaging change can be tested without rebuilding every other fixture.
+    /// </summary>
+    public static string Dir(params string[] parts) =>
+        Environment.GetEnvironmentVariable("KATA_PREFLIGHT_OWN_PACKAGE") is { Length: > 0 } own
+            ? Path.Combine([own, .. parts])
+            : TestData.Generated(["own-package", .. parts]);
 
     public static string Deb => Directory.GetFiles(Dir("packages"), "kata-preflight_*_amd64.deb").Single();
 

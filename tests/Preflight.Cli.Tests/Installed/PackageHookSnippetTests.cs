@@ -4,8 +4,8 @@ namespace Preflight.Cli.Tests.Installed;
 
 /// <summary>
 /// The postinst / %posttrans snippets Kata's own packages paste in, as installed by our .deb, run by the chroot's
-/// /bin/sh against the installed binary on a host whose clh initrd is stale (the demo host): loud on block, a
-/// failure only when the admin opted in. The exit-status table against a fake binary (0, 1, 2, 3, 134, missing)
+/// /bin/sh against the installed binary on a host whose clh initrd is stale (the demo host): a block fails the
+/// package unless enforcement is off. The exit-status table against a fake binary (0, 1, 2, 3, 4, 134, missing)
 /// is packaging/hooks/test-hooks.sh, run here too.
 /// </summary>
 public sealed class PackageHookSnippetTests(ITestOutputHelper output)
@@ -16,28 +16,29 @@ public sealed class PackageHookSnippetTests(ITestOutputHelper output)
     [Theory]
     [InlineData(Postinst, new[] { "configure", "3.1.0-1" })]
     [InlineData(Posttrans, new string[0])]
-    public void A_block_is_loud_but_does_not_fail_the_package_unless_enforced(string snippet, string[] arguments)
+    public void A_block_fails_the_package_by_default(string snippet, string[] arguments)
     {
         ProcessResult result = Installed.InChroot(["/bin/sh", snippet, .. arguments]);
         output.WriteLine(result.ToString());
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(1, result.ExitCode);
         Assert.Contains("verdict: BLOCK", result.Out); // the report itself, from the installed binary
         Assert.Contains("kata-preflight: BLOCK", result.Error);
-        Assert.DoesNotContain("enforcement is on", result.Error);
+        Assert.Contains("enforcement is on (the default)", result.Error);
     }
 
     [Theory]
     [InlineData(Postinst, new[] { "configure", "3.1.0-1" })]
     [InlineData(Posttrans, new string[0])]
-    public void A_block_fails_the_package_when_the_admin_opted_in(string snippet, string[] arguments)
+    public void KATA_PREFLIGHT_ENFORCE_0_makes_a_block_loud_but_lets_the_package_through(string snippet, string[] arguments)
     {
-        ProcessResult result = Installed.InChroot(["/bin/sh", snippet, .. arguments], null, ("KATA_PREFLIGHT_ENFORCE", "1"));
+        ProcessResult result = Installed.InChroot(["/bin/sh", snippet, .. arguments], null, ("KATA_PREFLIGHT_ENFORCE", "0"));
         output.WriteLine(result.ToString());
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("verdict: BLOCK", result.Out);
         Assert.Contains("kata-preflight: BLOCK", result.Error);
-        Assert.Contains("enforcement is on", result.Error);
+        Assert.Contains("enforcement is off (KATA_PREFLIGHT_ENFORCE=0 for this run): continuing anyway", result.Error);
     }
 
     [Fact]
