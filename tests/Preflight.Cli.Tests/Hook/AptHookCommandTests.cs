@@ -123,7 +123,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
     [Fact]
     public void A_policy_naming_an_unknown_rule_warns_without_calling_it_a_bug()
     {
-        using var host = new FakeHost().Enforcing();
+        using var host = new FakeHost();
         string policy = Path.Combine(host.Root, "policy.toml");
         File.WriteAllText(policy, "ignore = [\"NO_SUCH_RULE\"]\n");
         string input = HookFixtures.AptInput(HookFixtures.HookPackage(GogoGrpcRuntime));
