@@ -109,6 +109,16 @@ public sealed class DecoderGuard : ForwardOnlyStream
 
         public long BytesRead { get; private set; }
 
+        /// <summary>
+        /// How far into the compressed data the decoder has read. SharpCompress's xz decoder asks its source for
+        /// Position to align blocks; the source it would otherwise see (a package member) starts at 0 too.
+        /// </summary>
+        public override long Position
+        {
+            get => BytesRead;
+            set => throw new NotSupportedException("a forward-only stream cannot be repositioned");
+        }
+
         public override int Read(Span<byte> buffer)
         {
             try

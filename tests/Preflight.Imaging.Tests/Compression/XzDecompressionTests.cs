@@ -208,4 +208,19 @@ public sealed class XzDecompressionTests
         stream.CopyTo(output);
         return output.ToArray();
     }
+
+    [Fact]
+    public void The_managed_decoder_works_behind_the_decoder_guard()
+    {
+        // The guard's source wrapper once had no Position, which the managed decoder reads to align blocks: every
+        // .deb on a host without liblzma failed with "a forward-only stream has no position" (exit 4).
+        byte[] original = new byte[200_000];
+        new Random(7).NextBytes(original.AsSpan(0, 100_000));
+        byte[] compressed = XzTool.Compress(original);
+        using Stream guarded = DecoderGuard.Open(ThirdPartyDecoder.Xz, new MemoryStream(compressed),
+            source => XzDecompression.Open(source, leaveOpen: false, XzDecoder.Managed));
+        using var decoded = new MemoryStream();
+        guarded.CopyTo(decoded);
+        Assert.Equal(original, decoded.ToArray());
+    }
 }
