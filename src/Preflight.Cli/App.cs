@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Cli.Commands;
 
 namespace Preflight.Cli;
@@ -87,9 +87,3 @@ public static class App
 
 /// <summary>Where a command reads and writes: the real console, or a test's writers.</summary>
 public sealed record CliIo(TextWriter Out, TextWriter Error, TextReader In, bool Color);
-
-/// <summary>
-/// A command line that parses but names something kata-preflight does not know (a rule, a service) or combines
-/// options that make no sense together (exit 2). Not an input error: the user's arguments are at fault, not a file.
-/// </summary>
-public sealed class UsageException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Preflight.Checking;
 
 namespace Preflight.Cli;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Completions;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Preflight.Cli.Policy;
+using Preflight.Checking.Policy;
 using Xunit.Abstractions;
 
 namespace Preflight.Cli.Tests;

@@ -1,5 +1,5 @@
-using Preflight.Cli.Checking;
-using Preflight.Cli.Policy;
+using Preflight.Checking;
+using Preflight.Checking.Policy;
 using System.Runtime.InteropServices;
 using Preflight.Host.Config;
 using Preflight.Host.Packages;
@@ -10,19 +10,8 @@ namespace Preflight.Cli.Commands;
 /// <summary>How every command turns what the user named into inputs, so the checks and messages are the same everywhere.</summary>
 public static class CliInputs
 {
-    /// <summary>
-    /// The path, or an InputException (exit 3) naming it when it is not an existing regular file. A FIFO or a
-    /// character device (/dev/zero) is refused here, before anything opens it: reading one would hang or never end.
-    /// Block devices are accepted only where a guest image may be one (--image, diff's SRC).
-    /// </summary>
-    public static string RequireFile(string path, bool allowBlockDevice = false)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InputException(path, Directory.Exists(path) ? "is a directory, not a file" : "no such file");
-        }
-        return InputFile.Refusal(path, allowBlockDevice) is string refusal ? throw new InputException(path, refusal) : path;
-    }
+    /// <summary>See <see cref="InputFiles.Require"/>: an existing regular file (or block device where allowed), else exit 3.</summary>
+    public static string RequireFile(string path, bool allowBlockDevice = false) => InputFiles.Require(path, allowBlockDevice);
 
     public static string? RequireFileOrNull(string? path, bool allowBlockDevice = false) =>
         path is null ? null : RequireFile(path, allowBlockDevice);

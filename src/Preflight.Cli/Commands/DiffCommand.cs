@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Cli.Reports;
-using Preflight.Cli.Policy;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
@@ -27,7 +26,7 @@ public static class DiffCommand
             CompatibilityOptions options = CompatibilityOptions.Default;
             LoadedSide agentSide = ProtocolSource.Load(parse.GetValue(agent)!, "agent", options);
             LoadedSide runtimeSide = ProtocolSource.Load(parse.GetValue(runtime)!, "runtime", options);
-            IReadOnlyList<Finding> findings = Findings(agentSide, runtimeSide, options);
+            IReadOnlyList<Finding> findings = PairCheck.Findings(agentSide, runtimeSide, options);
             Verdict verdict = VerdictCalculator.From(findings);
             bool showInfo = parse.GetValue(verbose);
 
@@ -57,24 +56,6 @@ public static class DiffCommand
             return verdict == Verdict.Block ? ExitCodes.Block : ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>
-    /// What resolving each side noticed, the protocol comparison, and the same version rule as `check` (a
-    /// descriptor set states no version, which is no finding of its own). Shared with `matrix`.
-    /// </summary>
-    public static IReadOnlyList<Finding> Findings(LoadedSide agent, LoadedSide runtime, CompatibilityOptions options)
-    {
-        var findings = new List<Finding>();
-        findings.AddRange(agent.Resolved.Findings);
-        findings.AddRange(runtime.Resolved.Findings);
-        findings.AddRange(CompatibilityChecker.Compare(runtime.Surface, agent.Surface, options));
-        if ((agent.Facts, runtime.Facts) is (not null, not null)
-            && VersionPolicy.Evaluate(agent.Facts.Version?.Version, runtime.Facts.Version?.Version, PreflightPolicy.Default) is Finding versionFinding)
-        {
-            findings.Add(versionFinding);
-        }
-        return findings;
     }
 
     /// <summary>"binary, 2.2.0, ttrpc, fingerprint sha256:... (descriptors; equal to Kata 2.2.0-2.2.1)".</summary>

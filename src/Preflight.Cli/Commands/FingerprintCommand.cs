@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Protocol;
 
 namespace Preflight.Cli.Commands;

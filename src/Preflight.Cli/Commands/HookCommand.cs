@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Preflight.Cli.Checking;
-using Preflight.Cli.Policy;
+using Preflight.Checking;
+using Preflight.Checking.Policy;
 using Preflight.Cli.Reports;
 using Preflight.Host.Apt;
 using Preflight.Host.Config;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Preflight.Binaries;
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Imaging.Agent;
 using Preflight.Protocol;

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Preflight.Cli.Checking;
-using Preflight.Cli.Policy;
+using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
@@ -45,29 +44,12 @@ public static class MatrixCommand
                 {
                     throw new UsageException("matrix: give --releases, or at least one --agent and one --runtime");
                 }
-                cells = Compute(agentFiles, runtimeFiles, options);
+                cells = PairCheck.Matrix(agentFiles, runtimeFiles, options);
             }
             Write(io, cells, parse.GetValue(format)!);
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>Each input is read once; every pair then gets the same comparison and version rule as `diff`.</summary>
-    private static List<MatrixCell> Compute(string[] agentFiles, string[] runtimeFiles, CompatibilityOptions options)
-    {
-        var agentSides = agentFiles.Select(f => ProtocolSource.Load(f, "agent", options)).ToList();
-        var runtimeSides = runtimeFiles.Select(f => ProtocolSource.Load(f, "runtime", options)).ToList();
-        var cells = new List<MatrixCell>();
-        foreach (LoadedSide runtime in runtimeSides)
-        {
-            foreach (LoadedSide agent in agentSides)
-            {
-                IReadOnlyList<Finding> findings = DiffCommand.Findings(agent, runtime, options);
-                cells.Add(new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings));
-            }
-        }
-        return cells;
     }
 
     private static void Write(CliIo io, IReadOnlyList<MatrixCell> cells, string format)

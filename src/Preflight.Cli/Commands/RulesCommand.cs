@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Preflight.Cli.Policy;
+using Preflight.Checking.Policy;
 using Preflight.Cli.Reports;
 using Preflight.Protocol;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Preflight.Cli.Checking;
-using Preflight.Cli.Policy;
+using Preflight.Checking;
+using Preflight.Checking.Policy;
 using Preflight.Host.Config;
 using Preflight.Protocol;
 

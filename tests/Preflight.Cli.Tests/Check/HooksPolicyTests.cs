@@ -1,4 +1,4 @@
-using Preflight.Cli.Policy;
+using Preflight.Checking.Policy;
 using Preflight.Host;
 
 namespace Preflight.Cli.Tests.Check;

@@ -1,4 +1,4 @@
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Host.Packages;
 
 namespace Preflight.Cli.Tests.Hook;

@@ -1,4 +1,4 @@
-using Preflight.Cli.Checking;
+using Preflight.Checking;
 using Preflight.Cli.Commands;
 using Preflight.Host.Packages;
 

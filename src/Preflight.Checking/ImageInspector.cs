@@ -2,7 +2,7 @@ using Preflight.Binaries;
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
 
-namespace Preflight.Cli.Checking;
+namespace Preflight.Checking;
 
 /// <summary>What was learned from a guest image: where the agent is and what its binary holds.</summary>
 public sealed record ImageInspection(

@@ -1,6 +1,6 @@
 using Preflight.Host.Packages;
 
-namespace Preflight.Cli.Checking;
+namespace Preflight.Checking;
 
 /// <summary>
 /// The runtime binary and the guest image found in candidate packages, copied out to plain files so the check

@@ -3,7 +3,7 @@ using Preflight.Host.Config;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
-namespace Preflight.Cli.Checking;
+namespace Preflight.Checking;
 
 /// <summary>
 /// What a report says about one side of a pair: enough to tell which binary was judged and what its protocol rests

@@ -1,4 +1,4 @@
-namespace Preflight.Cli.Policy;
+namespace Preflight.Checking.Policy;
 
 /// <summary>
 /// Whether a package hook's block verdict stops the package operation, and why, so the hook can tell the admin

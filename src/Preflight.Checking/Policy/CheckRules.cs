@@ -1,6 +1,6 @@
 using Preflight.Protocol;
 
-namespace Preflight.Cli.Policy;
+namespace Preflight.Checking.Policy;
 
 /// <summary>
 /// Rules the `check` command adds on top of the protocol engine's: what it could not verify, and version skew.

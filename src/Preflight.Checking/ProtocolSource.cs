@@ -4,7 +4,7 @@ using Preflight.Imaging;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
-namespace Preflight.Cli.Checking;
+namespace Preflight.Checking;
 
 /// <summary>One side of a comparison, loaded from whatever the user named, its protocol resolved against the catalog.</summary>
 public sealed record LoadedSide(string Path, string Kind, ResolvedProtocol Resolved, BinaryFacts? Facts, ImageInspection? Image)
@@ -26,7 +26,7 @@ public static class ProtocolSource
     {
         IReadOnlyCollection<string> constants = options.ConstantValues.ToList();
         // A guest image may be a block device; a FIFO or /dev/zero is refused before it is opened.
-        Commands.CliInputs.RequireFile(path, allowBlockDevice: true);
+        InputFiles.Require(path, allowBlockDevice: true);
         if (LooksLikeElf(path))
         {
             BinaryFacts facts = BinaryInspector.InspectFile(path, constants);

@@ -1,4 +1,4 @@
-namespace Preflight.Cli;
+namespace Preflight.Checking;
 
 /// <summary>"did you mean ...?" for a name the user typed that the tool does not know.</summary>
 public static class Suggestions

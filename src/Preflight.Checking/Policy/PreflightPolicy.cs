@@ -3,7 +3,7 @@ using Preflight.Host.Config;
 using Preflight.Protocol;
 using Tomlyn.Model;
 
-namespace Preflight.Cli.Policy;
+namespace Preflight.Checking.Policy;
 
 /// <summary>When the command fails: on a blocking finding (default), on any warning, or never (report only).</summary>
 public enum FailOn

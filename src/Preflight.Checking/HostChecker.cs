@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Preflight.Binaries;
-using Preflight.Cli.Policy;
+using Preflight.Checking.Policy;
 using Preflight.Host;
 using Preflight.Host.Config;
 using Preflight.Imaging;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
-namespace Preflight.Cli.Checking;
+namespace Preflight.Checking;
 
 /// <summary>What `check` was asked to look at. Image and Runtime are candidate files on this machine (not under Root).</summary>
 /// <param name="CandidatesFrom">Where Image and Runtime came from, for the report ("--image/--runtime", a package).</param>

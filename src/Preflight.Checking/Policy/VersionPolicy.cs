@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Preflight.Protocol;
 
-namespace Preflight.Cli.Policy;
+namespace Preflight.Checking.Policy;
 
 /// <summary>
 /// The documented version rule: the same major.minor passes; a different minor within one major is a
