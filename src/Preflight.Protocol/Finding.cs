@@ -26,7 +26,11 @@ public sealed record Finding(string Rule, Severity Severity, string Subject, str
 }
 
 /// <summary>A rule as documented: stable ID, default severity, the direction it looks at, and what it means.</summary>
-public sealed record RuleInfo(string Id, Severity DefaultSeverity, string Direction, string Summary);
+public sealed record RuleInfo(string Id, Severity DefaultSeverity, string Direction, string Summary)
+{
+    /// <summary>A finding of this rule at its default severity.</summary>
+    public Finding Report(string subject, string message) => new(Id, DefaultSeverity, subject, message);
+}
 
 /// <summary>
 /// The overall answer for one runtime/agent pair. Unchecked: nothing could be compared at all, which is its own

@@ -340,20 +340,15 @@ public sealed class ProtocolSurface
     /// </summary>
     public Presence ProbeMethod(string service, string method, IReadOnlyCollection<string> knownNames)
     {
-        bool registersByPath = false;
         foreach (var run in PathRuns)
         {
-            if (run.Service != service)
-            {
-                continue;
-            }
-            registersByPath |= !run.InNotSupportedMessage;
-            if (run.Run.StartsWith(method, StringComparison.Ordinal) && LongestKnownPrefix(run.Run, method, knownNames) == method)
+            if (run.Service == service && run.Run.StartsWith(method, StringComparison.Ordinal)
+                && LongestKnownPrefix(run.Run, method, knownNames) == method)
             {
                 return Presence.Present;
             }
         }
-        return registersByPath ? Presence.Absent : Presence.Unknown;
+        return RegistersByPath(service) ? Presence.Absent : Presence.Unknown;
     }
 
     /// <summary>
@@ -366,8 +361,19 @@ public sealed class ProtocolSurface
         {
             return Presence.Present;
         }
-        return PathRuns.Any(r => !r.InNotSupportedMessage) ? Presence.Absent : Presence.Unknown;
+        return PathRuns.Select(r => r.Service).Distinct().Any(RegistersByPath) ? Presence.Absent : Presence.Unknown;
     }
+
+    /// <summary>
+    /// A registration table names every method of its service, so the binary registers a service by path strings
+    /// when at least <see cref="MinRegisteredPaths"/> distinct paths of it occur outside ttrpc's "is not supported"
+    /// text. One or two (a log message, an error text) are no such table and prove nothing by what they leave out.
+    /// </summary>
+    private bool RegistersByPath(string service) =>
+        PathRuns.Where(r => r.Service == service && !r.InNotSupportedMessage).Select(r => r.Run).Distinct().Take(MinRegisteredPaths).Count()
+            >= MinRegisteredPaths;
+
+    private const int MinRegisteredPaths = 3;
 
     private static string LongestKnownPrefix(string run, string method, IReadOnlyCollection<string> knownNames)
     {

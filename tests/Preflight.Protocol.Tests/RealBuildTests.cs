@@ -137,6 +137,22 @@ public class RealBuildTests
     }
 
     [Fact]
+    public void AStrayPathTextIsNoRegistrationTable()
+    {
+        // A 3.2+ agent that happens to hold one path-shaped text (a log message, say) still builds its method names
+        // at run time: one or two paths prove nothing about the methods or services they leave out.
+        var facts = Facts("agent-3.32.0-nopolicy");
+        var stray = facts with { MethodPaths = [.. facts.MethodPaths, new MethodPathRun("grpc.AgentService", "CreateContainer", false)] };
+        var surface = ProtocolSurface.FromFacts(stray);
+        Assert.Equal(Presence.Present, surface.ProbeMethod("grpc.AgentService", "CreateContainer", ["CreateContainer"]));
+        Assert.Equal(Presence.Unknown, surface.ProbeMethod("grpc.AgentService", "SignalProcess", ["SignalProcess"]));
+        Assert.Equal(Presence.Unknown, surface.ProbeService("grpc.Health"));
+        // Completed from its release, it keeps Health: nothing proved it absent.
+        var resolved = ProtocolResolver.Resolve(surface, "3.32.0", "agent", Options, Catalog);
+        Assert.True(resolved.Surface.Services.ContainsKey("grpc.Health"));
+    }
+
+    [Fact]
     public void AgentPolicyBuildWithoutHealthIsCompletedFromItsReleaseNotCalledMissing()
     {
         var agent = Binary("agent-3.32.0-policy", "agent");

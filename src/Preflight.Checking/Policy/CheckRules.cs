@@ -54,5 +54,5 @@ public static class CheckRules
     public static IReadOnlyList<RuleInfo> Everything =>
         RuleCatalog.All.Concat(All).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
 
-    public static Finding Make(RuleInfo rule, string subject, string message) => new(rule.Id, rule.DefaultSeverity, subject, message);
+    public static Finding Make(RuleInfo rule, string subject, string message) => rule.Report(subject, message);
 }

@@ -38,7 +38,7 @@ public static class ProtocolResolver
         KataRelease? release = catalog.Find(version);
         if (release is null && version is not null)
         {
-            findings.Add(ResolutionRules.Make(ResolutionRules.ReleaseUnknown, side,
+            findings.Add(ResolutionRules.ReleaseUnknown.Report(side,
                 $"the {side} states version {version}, which is not a Kata release the shipped catalog knows " +
                 $"({catalog.Releases[0].Tag} to {catalog.Releases[^1].Tag}): only what its binary shows was compared"));
         }
@@ -50,7 +50,7 @@ public static class ProtocolResolver
             string? completed = ProtocolFingerprint.Compute(surface, options);
             if (own.HasDescriptors && completed is not null && completed != catalog.Fingerprint(release.Protocol))
             {
-                findings.Add(ResolutionRules.Make(ResolutionRules.ProtocolDiffersFromRelease, side,
+                findings.Add(ResolutionRules.ProtocolDiffersFromRelease.Report(side,
                     $"the {side}'s own descriptors differ from Kata {release.Tag}'s protocol (a patched or custom build): " +
                     "its own descriptors were compared, the release's filled only what they leave out"));
             }
@@ -131,6 +131,4 @@ public static class ResolutionRules
         "The binary's own descriptors differ from its stated release's protocol (a patched or custom build): its own were compared.");
 
     public static readonly IReadOnlyList<RuleInfo> All = [ReleaseUnknown, ProtocolDiffersFromRelease];
-
-    public static Finding Make(RuleInfo rule, string subject, string message) => new(rule.Id, rule.DefaultSeverity, subject, message);
 }
