@@ -12,6 +12,8 @@ packages=(
   gcc zlib1g-dev libssl3 apt
   # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
   lintian rpmlint
+  # matrix --format html is rendered in a real headless browser by the tests.
+  chromium
   # The documentation tests ask fish what the shipped fish completion offers.
   fish
 )

@@ -30,7 +30,7 @@ _kata_preflight()
             return
             ;;
         "matrix:--format")
-            COMPREPLY=($(compgen -W "text json tsv" -- "$cur"))
+            COMPREPLY=($(compgen -W "text json tsv html" -- "$cur"))
             return
             ;;
         "rules:--format")

@@ -29,8 +29,11 @@ public static class PairCheck
         return findings;
     }
 
-    /// <summary>Every agent against every runtime (runtimes outer); each input is read once.</summary>
-    public static IReadOnlyList<MatrixCell> Matrix(IReadOnlyList<string> agentFiles, IReadOnlyList<string> runtimeFiles, CompatibilityOptions options)
+    /// <summary>
+    /// Every agent against every runtime (runtimes outer); each input is read once. Labels say, per input, its kind,
+    /// version and fingerprint, for tables that show where each row and column came from.
+    /// </summary>
+    public static MatrixResult Matrix(IReadOnlyList<string> agentFiles, IReadOnlyList<string> runtimeFiles, CompatibilityOptions options)
     {
         var agents = agentFiles.Select(f => ProtocolSource.Load(f, "agent", options)).ToList();
         var runtimes = runtimeFiles.Select(f => ProtocolSource.Load(f, "runtime", options)).ToList();
@@ -43,6 +46,25 @@ public static class PairCheck
                 cells.Add(new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings));
             }
         }
-        return cells;
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (LoadedSide side in agents.Concat(runtimes))
+        {
+            labels[side.Path] = $"{side.Kind}, {side.Facts?.Version?.Version ?? "version unknown"}, " +
+                $"{Short(side.Resolved.Fingerprint)}" + (side.Resolved.MatchingReleasesText is string same ? $" (Kata {same})" : "");
+        }
+        return new MatrixResult(cells, labels);
     }
+
+    /// <summary>Kata's releases against each other, labelled by the tags sharing each protocol and its fingerprint.</summary>
+    public static MatrixResult Releases(ReleaseCatalog catalog, CompatibilityOptions options) => new(
+        ReleaseMatrix.Compute(catalog, options),
+        catalog.Protocols.ToDictionary(
+            p => p,
+            p => $"{ReleaseRanges.Describe(catalog.TagsOf(p).ToList())}, {Short(catalog.Fingerprint(p))}",
+            StringComparer.Ordinal));
+
+    private static string Short(string? fingerprint) => fingerprint is null ? "no protocol read" : fingerprint[..Math.Min(fingerprint.Length, 19)];
 }
+
+/// <summary>A matrix's cells and a label per row/column name.</summary>
+public sealed record MatrixResult(IReadOnlyList<MatrixCell> Cells, IReadOnlyDictionary<string, string> Labels);

@@ -17,7 +17,7 @@ public static class MatrixCommand
         var releases = new Option<bool>("--releases") { Description = "Every distinct protocol of Kata's releases (the shipped catalog) against every other." };
         var agents = new Option<string[]>("--agent") { Description = "An agent side: a guest image, a kata-agent binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
         var runtimes = new Option<string[]>("--runtime") { Description = "A runtime side: a runtime binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
-        var format = CommonOptions.Format("text", "json", "tsv");
+        var format = CommonOptions.Format("text", "json", "tsv", "html");
         var command = new Command("matrix",
             "Compare every agent with every runtime (rows: runtimes, columns: agents) and print the verdict of each pair.\n" +
             "Exit codes: 0 the table was computed, 2 usage, 3 an input is unreadable, 4 internal error.")
@@ -29,14 +29,14 @@ public static class MatrixCommand
             CompatibilityOptions options = CompatibilityOptions.Default;
             string[] agentFiles = parse.GetValue(agents) ?? [];
             string[] runtimeFiles = parse.GetValue(runtimes) ?? [];
-            IReadOnlyList<MatrixCell> cells;
+            MatrixResult matrix;
             if (parse.GetValue(releases))
             {
                 if (agentFiles.Length > 0 || runtimeFiles.Length > 0)
                 {
                     throw new UsageException("matrix: --releases compares the catalog with itself; give it alone, or give --agent and --runtime");
                 }
-                cells = ReleaseMatrix.Compute(ReleaseCatalog.Default, options);
+                matrix = PairCheck.Releases(ReleaseCatalog.Default, options);
             }
             else
             {
@@ -44,18 +44,23 @@ public static class MatrixCommand
                 {
                     throw new UsageException("matrix: give --releases, or at least one --agent and one --runtime");
                 }
-                cells = PairCheck.Matrix(agentFiles, runtimeFiles, options);
+                matrix = PairCheck.Matrix(agentFiles, runtimeFiles, options);
             }
-            Write(io, cells, parse.GetValue(format)!);
+            string title = parse.GetValue(releases) ? "Which Kata releases can talk" : "Agents against runtimes";
+            Write(io, matrix, parse.GetValue(format)!, title);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Write(CliIo io, IReadOnlyList<MatrixCell> cells, string format)
+    private static void Write(CliIo io, MatrixResult matrix, string format, string title)
     {
+        IReadOnlyList<MatrixCell> cells = matrix.Cells;
         switch (format)
         {
+            case "html":
+                io.Out.Write(MatrixHtml.Write(cells, matrix.Labels, title, VersionText.For(typeof(App).Assembly)));
+                break;
             case "json":
                 io.Out.WriteLine(Json.Write(w =>
                 {
