@@ -1,3 +1,4 @@
+using Preflight.Host.Config;
 using Preflight.Host.Packages;
 
 namespace Preflight.Checking;
@@ -28,18 +29,14 @@ public static class PackageCandidates
     /// </summary>
     public static readonly IReadOnlyList<string> RuntimePaths =
     [
-        "/usr/bin/containerd-shim-kata-v2",
-        "/opt/kata/bin/containerd-shim-kata-v2",
-        "/usr/bin/kata-runtime",
-        "/opt/kata/runtime-rs/bin/containerd-shim-kata-v2",
+        KataPaths.DistroShim,
+        KataPaths.KataDeployGoRuntime,
+        KataPaths.DistroRuntimeCli,
+        KataPaths.KataDeployRustRuntime,
     ];
 
     /// <summary>The directories guest images are installed in (distro packages, kata-static).</summary>
-    public static readonly IReadOnlyList<string> ImageDirectories =
-    [
-        "/usr/share/kata-containers",
-        "/opt/kata/share/kata-containers",
-    ];
+    public static readonly IReadOnlyList<string> ImageDirectories = [KataPaths.DistroImageDir, KataPaths.KataDeployImageDir];
 
     /// <summary>A real shim is 40-120 MiB; anything far beyond that is not one, and must not fill the disk.</summary>
     public const long MaxRuntimeBytes = 1L << 30;
