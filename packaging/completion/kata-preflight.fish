@@ -62,6 +62,7 @@ complete -c kata-preflight -n '__kata_preflight_at diff' -l verbose -s v -d 'Log
 complete -c kata-preflight -n '__kata_preflight_at matrix' -l releases -d "Every protocol of Kata's releases against every other"
 complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_at releases' -l agent -r -F -d 'Agent side: image, binary or descriptor set'
 complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_at releases' -l runtime -r -F -d 'Runtime side: binary or descriptor set'
+complete -c kata-preflight -n '__kata_preflight_at matrix' -l root -r -a '(__fish_complete_directories)' -d "Every image of this host against every runtime"
 complete -c kata-preflight -n '__kata_preflight_at matrix' -l format -x -a 'text json tsv html' -d 'Output format'
 complete -c kata-preflight -n '__kata_preflight_at releases' -l format -x -a 'text json' -d 'Output format'
 

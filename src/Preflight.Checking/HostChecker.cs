@@ -170,6 +170,38 @@ public sealed class HostChecker
         };
     }
 
+    /// <summary>
+    /// Every guest image's agent against every runtime binary that <see cref="Run"/> read on this host, not only the
+    /// pairs its configurations make: which image would work with which installed runtime. Nothing is read again;
+    /// inputs that could not be read are left out. Labels give each one's version and fingerprint.
+    /// </summary>
+    public MatrixResult MatrixOfInspected(PreflightPolicy policy)
+    {
+        var agents = _agentCache.Where(a => a.Value.Side is not null).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        var runtimes = _runtimeCache.Where(r => r.Value.Side is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        var cells = new List<MatrixCell>();
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (runtimePath, runtime) in runtimes)
+        {
+            Side runtimeSide = runtime.Side!;
+            labels[runtimePath] = $"runtime {runtimeSide.Summary.Version ?? "version unknown"}, {runtimeSide.Summary.FingerprintBasis}";
+            foreach (var (imagePath, agent) in agents)
+            {
+                Side agentSide = agent.Side!;
+                labels[imagePath] = $"agent {agentSide.Summary.Version ?? "version unknown"}, {agentSide.Summary.FingerprintBasis}";
+                var findings = new List<Finding>(agentSide.Resolved.Findings.Concat(runtimeSide.Resolved.Findings));
+                findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, policy.Compatibility));
+                if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, policy) is Finding version)
+                {
+                    findings.Add(version);
+                }
+                var judged = findings.Select(policy.Apply).ToList();
+                cells.Add(new MatrixCell(runtimePath, imagePath, VerdictCalculator.From(judged), judged));
+            }
+        }
+        return new MatrixResult(cells, labels);
+    }
+
     /// <summary>A binary's facts, its resolved protocol and the summary reports print, computed once per file.</summary>
     private sealed record Side(BinaryFacts Facts, ResolvedProtocol Resolved, SideSummary Summary)
     {

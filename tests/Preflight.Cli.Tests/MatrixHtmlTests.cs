@@ -27,6 +27,20 @@ public class MatrixHtmlTests
     }
 
     [Fact]
+    public void TheHostMatrixPairsEveryImageWithEveryRuntime()
+    {
+        // The demo host: one shim, a matching disk image and a stale 2.0 initrd.
+        CliResult result = Cli.Run("matrix", "--root", Cli.DemoHost, "--format", "tsv");
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        var cells = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(2, cells.Count);
+        Assert.All(cells, c => Assert.Equal("/opt/kata/bin/containerd-shim-kata-v2", c[0]));
+        Assert.Equal("pass", cells.Single(c => c[1].EndsWith("kata-containers.img", StringComparison.Ordinal))[2]);
+        Assert.Equal("block", cells.Single(c => c[1].EndsWith("kata-containers-initrd.img", StringComparison.Ordinal))[2]);
+        Assert.Equal(ExitCodes.Usage, Cli.Run("matrix", "--root", Cli.DemoHost, "--releases").ExitCode);
+    }
+
+    [Fact]
     public void TheFindingsOfAnImageAreEncodedNotMarkup()
     {
         string page = Reports.MatrixHtml.Write(

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Preflight.Host.Config;
+using Preflight.Checking.Policy;
+using Microsoft.Extensions.Logging;
 using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Protocol;
@@ -17,26 +20,46 @@ public static class MatrixCommand
         var releases = new Option<bool>("--releases") { Description = "Every distinct protocol of Kata's releases (the shipped catalog) against every other." };
         var agents = new Option<string[]>("--agent") { Description = "An agent side: a guest image, a kata-agent binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
         var runtimes = new Option<string[]>("--runtime") { Description = "A runtime side: a runtime binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
+        var root = new Option<string?>("--root") { Description = "Every guest image this host's Kata configurations name against every runtime they use (DIR as the host's /).", HelpName = "DIR" };
         var format = CommonOptions.Format("text", "json", "tsv", "html");
         var command = new Command("matrix",
             "Compare every agent with every runtime (rows: runtimes, columns: agents) and print the verdict of each pair.\n" +
             "Exit codes: 0 the table was computed, 2 usage, 3 an input is unreadable, 4 internal error.")
         {
-            releases, agents, runtimes, format,
+            releases, agents, runtimes, root, format,
         };
         command.SetAction(parse =>
         {
             CompatibilityOptions options = CompatibilityOptions.Default;
             string[] agentFiles = parse.GetValue(agents) ?? [];
             string[] runtimeFiles = parse.GetValue(runtimes) ?? [];
+            string? rootDirectory = parse.GetValue(root);
+            int sources = (parse.GetValue(releases) ? 1 : 0) + (rootDirectory is null ? 0 : 1) + (agentFiles.Length + runtimeFiles.Length > 0 ? 1 : 0);
+            if (sources > 1)
+            {
+                throw new UsageException("matrix: give one of --releases, --root DIR, or --agent and --runtime");
+            }
             MatrixResult matrix;
+            string title = "Agents against runtimes";
             if (parse.GetValue(releases))
             {
-                if (agentFiles.Length > 0 || runtimeFiles.Length > 0)
-                {
-                    throw new UsageException("matrix: --releases compares the catalog with itself; give it alone, or give --agent and --runtime");
-                }
                 matrix = PairCheck.Releases(ReleaseCatalog.Default, options);
+                title = "Which Kata releases can talk";
+            }
+            else if (rootDirectory is not null)
+            {
+                // The host's own pairs are `check`'s; the matrix adds every other image x runtime combination.
+                HostRoot hostRoot = CliInputs.HostRootFrom(rootDirectory);
+                PreflightPolicy policy = CliInputs.LoadPolicy(hostRoot, null);
+                using ILoggerFactory loggers = CliLogging.Create(false, true, io.Error);
+                var checker = new HostChecker(loggers);
+                checker.Run(new CheckRequest(hostRoot, [], null, null, policy));
+                matrix = checker.MatrixOfInspected(policy);
+                if (matrix.Cells.Count == 0)
+                {
+                    throw new NothingToInspectException($"no guest image and runtime under {hostRoot.RootDirectory} could both be read");
+                }
+                title = $"Images against runtimes on {rootDirectory}";
             }
             else
             {
@@ -46,7 +69,6 @@ public static class MatrixCommand
                 }
                 matrix = PairCheck.Matrix(agentFiles, runtimeFiles, options);
             }
-            string title = parse.GetValue(releases) ? "Which Kata releases can talk" : "Agents against runtimes";
             Write(io, matrix, parse.GetValue(format)!, title);
             return ExitCodes.Ok;
         });
