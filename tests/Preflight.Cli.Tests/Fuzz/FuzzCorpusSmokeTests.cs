@@ -1,0 +1,40 @@
+using Preflight.Fuzz;
+
+namespace Preflight.Cli.Tests.Fuzz;
+
+/// <summary>
+/// The fuzz targets' short smoke run: each target once over every file of its committed seed corpus, in process,
+/// through the same FuzzTargets.Run that AFL drives (tests/Preflight.Fuzz/fuzz.sh), so neither afl++ nor SharpFuzz
+/// is needed. A target lets only its layer's PreflightInputException and IOException pass; anything else escaping
+/// is a bug, and for the "cli" target so is exit 4.
+/// </summary>
+public sealed class FuzzCorpusSmokeTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("kata-preflight-fuzz-smoke-").FullName;
+
+    public static TheoryData<string> Targets() => [.. FuzzTargets.Names];
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void Every_seed_is_read_or_rejected_without_a_bug(string target)
+    {
+        string directory = Path.Combine(TestData.Root, "tests", "Preflight.Fuzz", "corpus", target);
+        string[] seeds = Directory.GetFiles(directory);
+        Assert.NotEmpty(seeds);
+        foreach (string seed in seeds)
+        {
+            Exception? escaped = Record.Exception(() => FuzzTargets.Run(target, File.ReadAllBytes(seed), _scratch));
+            Assert.True(escaped is null, $"{target} on {Path.GetFileName(seed)}: {escaped}");
+        }
+    }
+
+    [Fact]
+    public void An_exception_other_than_the_layer_s_escapes_the_target()
+    {
+        // The smoke run is only worth something if a bug can get out: an ELF header whose section table points
+        // nowhere is rejected, but an unknown target name is a programming error and must not be swallowed.
+        Assert.Throws<ArgumentException>(() => FuzzTargets.Run("no-such-target", [], _scratch));
+    }
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+}
