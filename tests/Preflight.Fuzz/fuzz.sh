@@ -7,6 +7,8 @@
 # third-party libraries), runs afl-fuzz for SECONDS from the committed seed corpus, prints the counts from
 # fuzzer_stats, and exits 1 when AFL saved a crash or a hang (replay one with
 # `dotnet PUBLISH_DIR/Preflight.Fuzz.dll TARGET FILE`). FINDINGS_DIR defaults to a new temporary directory.
+# FUZZ_PUBLISH_DIR (default tests/Preflight.Fuzz/bin/afl) is where the instrumented copy goes; with
+# FUZZ_REUSE_PUBLISH=1 an instrumented copy already there is used as it is (the tests' AFL smoke runs several targets).
 set -euo pipefail
 target="${1:?usage: fuzz.sh TARGET SECONDS [FINDINGS_DIR]}"
 seconds="${2:?usage: fuzz.sh TARGET SECONDS [FINDINGS_DIR]}"
@@ -27,16 +29,19 @@ if ! command -v afl-fuzz >/dev/null; then
 fi
 (cd "$repo" && dotnet tool restore >/dev/null)
 
-# One published, instrumented copy per checkout, rebuilt on each run so it matches the sources.
-publish="$repo/tests/Preflight.Fuzz/bin/afl"
-rm -rf "$publish"
-dotnet publish "$here/Preflight.Fuzz.csproj" -c Release -o "$publish" -p:TreatWarningsAsErrors=true >/dev/null
-for dll in "$publish"/Preflight.*.dll "$publish"/kata-preflight.dll; do
-  case "$(basename "$dll")" in
-    Preflight.Fuzz.dll) continue ;; # the driver: its own branches are not what we look for
-  esac
-  (cd "$repo" && dotnet sharpfuzz "$dll" >/dev/null)
-done
+# One published, instrumented copy, rebuilt on each run (unless reused) so it matches the sources.
+publish="${FUZZ_PUBLISH_DIR:-$repo/tests/Preflight.Fuzz/bin/afl}"
+if [ "${FUZZ_REUSE_PUBLISH:-0}" != 1 ] || [ ! -f "$publish/.instrumented" ]; then
+  rm -rf "$publish"
+  dotnet publish "$here/Preflight.Fuzz.csproj" -c Release -o "$publish" >/dev/null
+  for dll in "$publish"/Preflight.*.dll "$publish"/kata-preflight.dll; do
+    case "$(basename "$dll")" in
+      Preflight.Fuzz.dll) continue ;; # the driver: its own branches are not what we look for
+    esac
+    (cd "$repo" && dotnet sharpfuzz "$dll" >/dev/null)
+  done
+  touch "$publish/.instrumented"
+fi
 
 # AFL++ in a container or on a shared machine: no CPU governor to check, no core_pattern to change, no curses UI.
 # dotnet itself is not instrumented (SharpFuzz reports coverage from the managed code), hence SKIP_BIN_CHECK.
