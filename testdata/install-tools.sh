@@ -12,6 +12,8 @@ packages=(
   gcc zlib1g-dev libssl3 apt
   # Packaging policy: the tests run lintian on the .deb and rpmlint on the .rpm.
   lintian rpmlint
+  # The fuzz targets' AFL smoke run in the tests (tests/Preflight.Fuzz/fuzz.sh drives afl-fuzz through SharpFuzz).
+  afl++
   # The documentation tests ask fish what the shipped fish completion offers.
   fish
 )
