@@ -32,8 +32,10 @@ fi
 # One published, instrumented copy, rebuilt on each run (unless reused) so it matches the sources.
 publish="${FUZZ_PUBLISH_DIR:-$repo/tests/Preflight.Fuzz/bin/afl}"
 if [ "${FUZZ_REUSE_PUBLISH:-0}" != 1 ] || [ ! -f "$publish/.instrumented" ]; then
-  rm -rf "$publish"
-  dotnet publish "$here/Preflight.Fuzz.csproj" -c Release -o "$publish" >/dev/null
+  rm -rf "$publish" "$publish.build"
+  # Its own bin/obj tree (--artifacts-path): a publish running beside a build or test run of the checkout, or
+  # beside another fuzz.sh, shares no intermediate files with it.
+  dotnet publish "$here/Preflight.Fuzz.csproj" -c Release -o "$publish" --artifacts-path "$publish.build" >/dev/null
   for dll in "$publish"/Preflight.*.dll "$publish"/kata-preflight.dll; do
     case "$(basename "$dll")" in
       Preflight.Fuzz.dll) continue ;; # the driver: its own branches are not what we look for
