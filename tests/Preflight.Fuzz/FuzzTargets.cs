@@ -104,6 +104,10 @@ public static class FuzzTargets
 
             var pending = new Queue<string>();
             pending.Enqueue("/");
+            // A damaged directory may list itself or an ancestor (a cycle the readers need not refuse: the CLI only
+            // resolves a few paths). Each directory is walked once, or the walk itself, with paths growing one
+            // component per lap, becomes quadratic; AFL reported that as a hang in the EROFS target.
+            var walkedDirectories = new HashSet<long> { fs.GetEntry("/")?.Inode ?? -1 };
             int visited = 0;
             var buffer = new byte[64 * 1024];
             while (pending.Count > 0 && visited < MaxEntriesWalked)
@@ -119,7 +123,7 @@ public static class FuzzTargets
                     FileSystemEntry? entry = fs.GetEntry(path, followLinks: false);
                     switch (entry?.Kind)
                     {
-                        case FileKind.Directory:
+                        case FileKind.Directory when walkedDirectories.Add(entry.Inode):
                             pending.Enqueue(path);
                             break;
                         case FileKind.File:
