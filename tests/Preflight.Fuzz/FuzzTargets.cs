@@ -237,6 +237,11 @@ public static class FuzzTargets
         string root = Path.Combine(scratch, "root");
         string output = Path.Combine(scratch, "proto-out");
         Directory.CreateDirectory(root);
+        // export-proto writes one file per descriptor name: emptied each time, or millions of runs fill the disk.
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
         File.WriteAllBytes(file, input.AsSpan(1).ToArray());
         string[][] commands =
         [
