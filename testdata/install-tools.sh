@@ -14,6 +14,8 @@ packages=(
   lintian rpmlint
   # matrix --format html is rendered in a real headless browser by the tests.
   chromium
+  # The fuzz targets' AFL smoke run in the tests (tests/Preflight.Fuzz/fuzz.sh drives afl-fuzz through SharpFuzz).
+  afl++
   # The documentation tests ask fish what the shipped fish completion offers.
   fish
 )

@@ -42,6 +42,15 @@ public static class TomlFile
         {
             throw new HostConfigException(displayName, "invalid TOML: " + e.Message, e.Line, e.Column, e);
         }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "utf32")
+        {
+            // Tomlyn's lexer turns the end of the text into a character when a string's escape is cut off there
+            // (`a = "\` as the last bytes) and char.ConvertFromUtf32 refuses it: bad input, not a bug of ours. Only
+            // that parameter is caught, so any other exception from Tomlyn still surfaces as one; the inner exception
+            // is left out, since a bug type inside an input error is what the robustness tests look for. Found by
+            // fuzzing.
+            throw new HostConfigException(displayName, "invalid TOML: an escape sequence in a string is cut off by the end of the file");
+        }
     }
 
     /// <summary>Reads and parses a file, bounded in size.</summary>

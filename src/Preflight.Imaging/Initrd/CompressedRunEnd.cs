@@ -88,7 +88,7 @@ internal static class CompressedRunEnd
             }
             if (last)
             {
-                return checksum ? at + 4 : at;
+                return EndWithin(length, checksum ? at + 4 : at);
             }
         }
     }
@@ -118,7 +118,7 @@ internal static class CompressedRunEnd
             at += 4;
             if (word == 0)
             {
-                return contentChecksum ? at + 4 : at;
+                return EndWithin(length, contentChecksum ? at + 4 : at);
             }
             at += (word & 0x7FFFFFFF) + (blockChecksum ? 4 : 0);
             if (at > length)
@@ -127,6 +127,13 @@ internal static class CompressedRunEnd
             }
         }
     }
+
+    /// <summary>
+    /// A frame whose checksum would lie past the end of the file is cut short, so its end is not known (the blocks
+    /// were checked against the file's length, the trailing checksum was not; found by fuzzing: the caller sliced
+    /// the file from past its end).
+    /// </summary>
+    private static long? EndWithin(long fileLength, long end) => end <= fileLength ? end : null;
 
     private static bool ReadAt(Stream file, long offset, Span<byte> buffer)
     {

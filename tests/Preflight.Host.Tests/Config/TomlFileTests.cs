@@ -25,4 +25,15 @@ public class TomlFileTests
         string text = "x = " + string.Concat(Enumerable.Repeat("[", levels)) + "1" + string.Concat(Enumerable.Repeat("]", levels)) + "\n";
         Assert.True(TomlFile.Parse(text, "configuration.toml").ContainsKey("x"));
     }
+
+    [Theory]
+    [InlineData("a = \"\\")]   // a = "\ as the last bytes
+    [InlineData("[a\"\\")]     // the same escape inside a table header's quoted key
+    public void AnEscapeCutOffByTheEndOfTheFileIsAHostConfigError(string text)
+    {
+        // Found by fuzzing (tests/Preflight.Fuzz, target toml): Tomlyn's lexer threw ArgumentOutOfRangeException,
+        // which reached the CLI as exit 4 from every TOML reader (Kata configuration, containerd's, policy).
+        var error = Assert.Throws<HostConfigException>(() => TomlFile.Parse(text, "configuration.toml"));
+        Assert.Contains("escape sequence in a string is cut off", error.Problem, StringComparison.Ordinal);
+    }
 }

@@ -57,6 +57,22 @@ public sealed class InitrdHostileTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(error.Message);
     }
 
+    [Theory]
+    [InlineData("zstd -q -c --check")]  // a zstd frame with its content checksum
+    [InlineData("lz4 -q -c")]           // an lz4 frame (content checksum on by default)
+    public void A_frame_cut_inside_its_trailing_checksum_is_an_image_format_error(string compress)
+    {
+        // Found by fuzzing (tests/Preflight.Fuzz, target initrd): the frame walk checked each block against the
+        // file's length but not the checksum after the last one, so the scan sliced the file from past its end and
+        // an ArgumentOutOfRangeException (exit 4) escaped instead of the corrupt-initrd error.
+        Tool.Shell(_directory, Archive("a", "first agent", compress) + """
+            head -c -2 a.part > initrd.img
+            """);
+
+        var error = Assert.Throws<ImageFormatException>(() => GuestImage.Open(Path("initrd.img")).Dispose());
+        output.WriteLine(error.Message);
+    }
+
     [Fact]
     public void Half_a_million_entries_stop_at_the_entry_limit()
     {
