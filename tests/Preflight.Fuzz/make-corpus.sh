@@ -57,23 +57,8 @@ mkfs.ext4 -q -F -b 1024 -N 96 -O ^has_journal -U 6b1c2f3e-0000-4000-8000-0000000
   -E hash_seed=6b1c2f3e-0000-4000-8000-000000000002 -d "$root" "$out/ext4/small.ext4"
 
 # ---- xfs: a 300 MiB filesystem cut after its last block in use ----
-xfs_proto_dir() {
-  local dir="$1" indent="$2" name path mode
-  while IFS= read -r name; do
-    path="$dir/$name"
-    mode="$(printf '%03o' "$((8#$(stat -c '%a' "$path") & 8#777))")"
-    if [ -L "$path" ]; then
-      echo "$indent$name l--$mode 0 0 $(readlink "$path")"
-    elif [ -d "$path" ]; then
-      echo "$indent$name d--$mode 0 0"
-      xfs_proto_dir "$path" "$indent  "
-      echo "$indent\$"
-    else
-      echo "$indent$name ---$mode 0 0 $path"
-    fi
-  done < <(ls -A "$dir" | LC_ALL=C sort)
-}
-{ echo /dev/null; echo "0 0"; echo "d--755 0 0"; xfs_proto_dir "$root" " "; echo "\$"; } > "$work/proto"
+source "$repo/testdata/lib/xfs-proto.sh"
+xfs_protofile "$root" > "$work/proto"
 truncate -s 300M "$work/xfs.img"
 truncate -s 64M "$work/xfs.log"
 # One allocation group and an external log keep every inode and block in use at the front (an internal log sits
