@@ -18,15 +18,11 @@ public enum Evidence
 
     /// <summary>Kata's protocol at the binary's release, from the shipped release catalog, not from the binary.</summary>
     Catalog,
-
-    /// <summary>Request/response type names taken from the other side's service of the same name.</summary>
-    PeerSignature,
 }
 
 /// <summary>
 /// One RPC as a side knows it. InputType/OutputType are full names without the leading dot, or null when the method
-/// is known only by name. Evidence is where the method itself is known from; TypesFrom where its types came from
-/// when that differs (a catalog or the other side's signature over this side's own messages).
+/// is known only by name. Evidence is where the method itself is known from.
 /// </summary>
 public sealed record MethodSurface(
     string Service,
@@ -41,16 +37,13 @@ public sealed record MethodSurface(
 
     public bool HasTypes => InputType is not null && OutputType is not null;
 
-    public Evidence? TypesFrom { get; init; }
-
-    /// <summary>This method typed with another method's signature, which <paramref name="source"/> supplied.</summary>
-    public MethodSurface WithSignatureOf(MethodSurface other, Evidence source) => this with
+    /// <summary>This method typed with another method's signature (its release's, or the other side's).</summary>
+    public MethodSurface WithSignatureOf(MethodSurface other) => this with
     {
         InputType = other.InputType,
         OutputType = other.OutputType,
         ClientStreaming = other.ClientStreaming,
         ServerStreaming = other.ServerStreaming,
-        TypesFrom = source,
     };
 }
 
@@ -212,7 +205,7 @@ public sealed class ProtocolSurface
                 var releaseMethod = releaseService.Find(method.Name);
                 if (!method.HasTypes && releaseMethod is not null)
                 {
-                    methods[method.Name] = method.WithSignatureOf(releaseMethod, Evidence.Catalog);
+                    methods[method.Name] = method.WithSignatureOf(releaseMethod);
                     typed++;
                 }
                 else
@@ -233,7 +226,7 @@ public sealed class ProtocolSurface
                     continue;
                 }
                 methods[releaseMethod.Name] = presence == Presence.Present
-                    ? releaseMethod with { Evidence = Evidence.ByteImage, TypesFrom = Evidence.Catalog }
+                    ? releaseMethod with { Evidence = Evidence.ByteImage }
                     : releaseMethod;
                 added++;
             }

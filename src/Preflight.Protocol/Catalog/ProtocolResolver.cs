@@ -44,19 +44,17 @@ public static class ProtocolResolver
         }
         else if (release is not null)
         {
-            var releaseSurface = catalog.Surface(release);
-            surface = surface.CompletedFrom(releaseSurface, release.Protocol, options.ExpectedServices);
+            surface = surface.CompletedFrom(catalog.Surface(release), release.Protocol, options.ExpectedServices);
             surface = WithCatalogConstants(surface, release, side, options, catalog);
-            string? completed = ProtocolFingerprint.Compute(surface, options);
-            if (own.HasDescriptors && completed is not null && completed != catalog.Fingerprint(release.Protocol))
-            {
-                findings.Add(ResolutionRules.ProtocolDiffersFromRelease.Report(side,
-                    $"the {side}'s own descriptors differ from Kata {release.Tag}'s protocol (a patched or custom build): " +
-                    "its own descriptors were compared, the release's filled only what they leave out"));
-            }
         }
 
         string? fingerprint = ProtocolFingerprint.Compute(surface, options);
+        if (release is not null && own.HasDescriptors && fingerprint is not null && fingerprint != catalog.Fingerprint(release.Protocol))
+        {
+            findings.Add(ResolutionRules.ProtocolDiffersFromRelease.Report(side,
+                $"the {side}'s own descriptors differ from Kata {release.Tag}'s protocol (a patched or custom build): " +
+                "its own descriptors were compared, the release's filled only what they leave out"));
+        }
         var matching = catalog.ReleasesWithFingerprint(fingerprint);
         if (surface.Transport is null && matching.Select(r => r.Transport).Distinct().Count() == 1)
         {

@@ -188,10 +188,10 @@ public sealed class ReleaseCatalog
             string method = text["Health.".Length..].Split(' ')[0];
             return "grpc.Health/" + method;
         }
-        return DescriptorNamesAreIdentifiers(text) ? "grpc.AgentService/" + text : null;
+        return IsBareRpcName(text) ? "grpc.AgentService/" + text : null;
     }
 
-    private static bool DescriptorNamesAreIdentifiers(string text) =>
+    private static bool IsBareRpcName(string text) =>
         text.Length > 0 && char.IsAsciiLetterUpper(text[0]) && text.All(char.IsAsciiLetterOrDigit);
 
     private static IEnumerable<string[]> ReadTable(string resource, string firstColumn)

@@ -151,7 +151,7 @@ internal sealed class SurfaceWalker
         {
             return agentMethod;
         }
-        return agentMethod.WithSignatureOf(runtimeMethod, Evidence.PeerSignature);
+        return agentMethod.WithSignatureOf(runtimeMethod);
     }
 
     private void ReportUnresolved(string side, SortedSet<string> types)
