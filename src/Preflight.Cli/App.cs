@@ -31,7 +31,7 @@ public static class App
             {
                 stderr.WriteLine($"kata-preflight: {error}");
             }
-            stderr.WriteLine("kata-preflight: see `kata-preflight --help`");
+            stderr.WriteLine($"kata-preflight: see `{UsageErrors.HelpFor(parsed)}`");
             return ExitCodes.Usage;
         }
 
