@@ -5,7 +5,7 @@
 #
 # It (1) publishes src/Preflight.Cli self-contained for linux-x64: NativeAOT when the ILCompiler package restores
 # and a native linker is present, otherwise a self-contained single-file executable (KATA_PREFLIGHT_NO_AOT=1
-# forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash and fish completion,
+# forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash, fish and zsh completion,
 # /etc/kata-preflight/policy.toml (conffile), /etc/apt/apt.conf.d/70kata-preflight (deb only, conffile) and the
 # hook snippets for Kata's packages under /usr/share/kata-preflight/hooks, the JSON report's schema under
 # /usr/share/kata-preflight; (3) builds
@@ -69,6 +69,8 @@ install -d -m 0755 "$stage/usr/share/man/man1"
 gzip -9n < "$here/kata-preflight.1" > "$stage/usr/share/man/man1/kata-preflight.1.gz"
 install -D -m 0644 "$here/completion/kata-preflight.bash" "$stage/usr/share/bash-completion/completions/kata-preflight"
 install -D -m 0644 "$here/completion/kata-preflight.fish" "$stage/usr/share/fish/vendor_completions.d/kata-preflight.fish"
+# Debian's zsh reads packaged completions from vendor-completions; the spec moves it to RPM's site-functions.
+install -D -m 0644 "$here/completion/_kata-preflight" "$stage/usr/share/zsh/vendor-completions/_kata-preflight"
 install -D -m 0644 "$here/policy.toml" "$stage/etc/kata-preflight/policy.toml"
 install -D -m 0644 "$here/hooks/kata-preflight-postinst.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet"
 install -D -m 0644 "$here/hooks/kata-preflight-posttrans.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet"

@@ -18,6 +18,8 @@ packages=(
   afl++
   # The documentation tests ask fish what the shipped fish completion offers.
   fish
+  # ... and zsh (compinit on a pseudo-terminal) what the shipped zsh completion offers.
+  zsh
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)

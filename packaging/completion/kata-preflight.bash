@@ -68,7 +68,7 @@ _kata_preflight()
         inspect) offer="image binary --help" ;;
         "inspect image" | "inspect binary") offer="--format --help" ;;
         diff) offer="--agent --runtime --format --verbose --help" ;;
-        matrix) offer="--releases --agent --runtime --root --format --help" ;;
+        matrix) offer="--releases --agent --runtime --root --format --quiet --help" ;;
         releases) offer="--agent --runtime --format --help" ;;
         fingerprint) offer="--help" ;;
         export-proto) offer="--output --help" ;;

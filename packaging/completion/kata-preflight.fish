@@ -64,6 +64,7 @@ complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_a
 complete -c kata-preflight -n '__kata_preflight_at matrix; or __kata_preflight_at releases' -l runtime -r -F -d 'Runtime side: binary or descriptor set'
 complete -c kata-preflight -n '__kata_preflight_at matrix' -l root -r -a '(__fish_complete_directories)' -d "Every image of this host against every runtime"
 complete -c kata-preflight -n '__kata_preflight_at matrix' -l format -x -a 'text json tsv html' -d 'Output format'
+complete -c kata-preflight -n '__kata_preflight_at matrix' -l quiet -s q -d 'No progress line on stderr'
 complete -c kata-preflight -n '__kata_preflight_at releases' -l format -x -a 'text json' -d 'Output format'
 
 # fingerprint, export-proto

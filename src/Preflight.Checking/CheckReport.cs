@@ -29,6 +29,9 @@ public sealed record SideSummary(
     /// <summary>The catalog protocol the side was completed from (null: none).</summary>
     public string? CatalogProtocol { get; init; }
 
+    /// <summary>The package the binary was read out of (Path is then where it installs), or null for a file on the host.</summary>
+    public PackagedFile? Package { get; init; }
+
     public static SideSummary From(string path, BinaryFacts facts, ResolvedProtocol resolved) => new(
         path,
         facts.Version?.Version,
@@ -47,7 +50,11 @@ public sealed record SideSummary(
 }
 
 /// <summary>The guest image side: the image and where its agent was found.</summary>
-public sealed record ImageSummary(string Path, string Layout, string FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion);
+public sealed record ImageSummary(string Path, string Layout, string FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion)
+{
+    /// <summary>The package the image was read out of (Path is then where it installs), or null for a file on the host.</summary>
+    public PackagedFile? Package { get; init; }
+}
 
 /// <summary>
 /// One checked target: a (configuration, hypervisor section) with its image and runtime, or a configuration that

@@ -175,11 +175,13 @@ public sealed class HostChecker
     /// pairs its configurations make: which image would work with which installed runtime. Nothing is read again;
     /// inputs that could not be read are left out. Labels give each one's version and fingerprint.
     /// </summary>
-    public MatrixResult MatrixOfInspected(PreflightPolicy policy)
+    /// <param name="progress">Told after each cell compared; null: nobody is watching.</param>
+    public MatrixResult MatrixOfInspected(PreflightPolicy policy, IProgress<MatrixProgress>? progress = null)
     {
         var agents = _agentCache.Where(a => a.Value.Side is not null).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
         var runtimes = _runtimeCache.Where(r => r.Value.Side is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
-        var cells = new List<MatrixCell>();
+        int total = agents.Count * runtimes.Count;
+        var cells = new List<MatrixCell>(total);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (runtimePath, runtime) in runtimes)
         {
@@ -197,6 +199,7 @@ public sealed class HostChecker
                 }
                 var judged = findings.Select(policy.Apply).ToList();
                 cells.Add(new MatrixCell(runtimePath, imagePath, VerdictCalculator.From(judged), judged));
+                progress?.Report(new MatrixProgress(MatrixStage.Comparing, cells.Count, total));
             }
         }
         return new MatrixResult(cells, labels);

@@ -12,7 +12,14 @@ namespace Preflight.Checking;
 /// <param name="Notes">What was taken from where, and what was skipped and why; one line each, for the user.</param>
 /// <param name="Problems">Each package that could not be read, or whose runtime or image could not be copied out,
 /// with its own error: when nothing was found, that is the answer to give, not "no runtime or image".</param>
-public sealed record CandidatePair(string? RuntimePath, string? ImagePath, IReadOnlyList<string> Notes, IReadOnlyList<PackageFormatException> Problems);
+/// <param name="Copies">Each copy (RuntimePath, ImagePath) and the packaged file it was copied from: what reports name
+/// instead of the scratch path (<see cref="PackagedNames"/>).</param>
+public sealed record CandidatePair(
+    string? RuntimePath,
+    string? ImagePath,
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<PackageFormatException> Problems,
+    IReadOnlyDictionary<string, PackagedFile> Copies);
 
 /// <summary>
 /// Finds Kata's runtime and guest image inside .deb/.rpm files that are not installed yet (an APT transaction, or
@@ -50,12 +57,13 @@ public static class PackageCandidates
         Directory.CreateDirectory(tempDir);
         var notes = new List<string>();
         var problems = new List<PackageFormatException>();
+        var copies = new Dictionary<string, PackagedFile>(StringComparer.Ordinal);
         string? runtime = null;
         string? image = null;
         foreach (string packagePath in packagePaths)
         {
-            // The copies keep the package's file name and the installed path, because the report names a
-            // candidate by where it was read: ".../kata-runtime_3.5.0-1_amd64.deb/usr/bin/containerd-shim-kata-v2".
+            // The copies keep the package's file name and the installed path, so two packages' copies never meet;
+            // reports name them by package and installed path instead (Copies).
             string packageDir = Path.Combine(tempDir, Path.GetFileName(packagePath));
             IPackage package;
             try
@@ -77,7 +85,8 @@ public static class PackageCandidates
                     runtime = Copy(package, runtimeInPackage, packageDir, MaxRuntimeBytes, budget, label, notes, problems);
                     if (runtime is not null)
                     {
-                        notes.Add($"runtime: {runtimeInPackage} from {label}");
+                        copies[runtime] = new PackagedFile(runtimeInPackage, packagePath, package.Info.Name, package.Info.Version);
+                        notes.Add($"runtime: {copies[runtime]}");
                     }
                 }
                 else
@@ -96,7 +105,8 @@ public static class PackageCandidates
                         image = Copy(package, imageInPackage, packageDir, MaxImageBytes, budget, label, notes, problems);
                         if (image is not null)
                         {
-                            notes.Add($"guest image: {imageInPackage} from {label}");
+                            copies[image] = new PackagedFile(imageInPackage, packagePath, package.Info.Name, package.Info.Version);
+                            notes.Add($"guest image: {copies[image]}");
                             break;
                         }
                     }
@@ -111,7 +121,7 @@ public static class PackageCandidates
                 }
             }
         }
-        return new CandidatePair(runtime, image, notes, problems);
+        return new CandidatePair(runtime, image, notes, problems, copies);
     }
 
     private static string? FindRuntime(IPackage package) =>

@@ -33,17 +33,29 @@ public static class PairCheck
     /// Every agent against every runtime (runtimes outer); each input is read once. Labels say, per input, its kind,
     /// version and fingerprint, for tables that show where each row and column came from.
     /// </summary>
-    public static MatrixResult Matrix(IReadOnlyList<string> agentFiles, IReadOnlyList<string> runtimeFiles, CompatibilityOptions options)
+    /// <param name="progress">Told after each input read and each cell compared; null: nobody is watching.</param>
+    public static MatrixResult Matrix(IReadOnlyList<string> agentFiles, IReadOnlyList<string> runtimeFiles, CompatibilityOptions options,
+        IProgress<MatrixProgress>? progress = null)
     {
-        var agents = agentFiles.Select(f => ProtocolSource.Load(f, "agent", options)).ToList();
-        var runtimes = runtimeFiles.Select(f => ProtocolSource.Load(f, "runtime", options)).ToList();
-        var cells = new List<MatrixCell>();
+        int inputs = agentFiles.Count + runtimeFiles.Count;
+        int read = 0;
+        LoadedSide Load(string file, string side)
+        {
+            LoadedSide loaded = ProtocolSource.Load(file, side, options);
+            progress?.Report(new MatrixProgress(MatrixStage.Reading, ++read, inputs));
+            return loaded;
+        }
+        var agents = agentFiles.Select(f => Load(f, "agent")).ToList();
+        var runtimes = runtimeFiles.Select(f => Load(f, "runtime")).ToList();
+        int total = agents.Count * runtimes.Count;
+        var cells = new List<MatrixCell>(total);
         foreach (LoadedSide runtime in runtimes)
         {
             foreach (LoadedSide agent in agents)
             {
                 IReadOnlyList<Finding> findings = Findings(agent, runtime, options);
                 cells.Add(new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings));
+                progress?.Report(new MatrixProgress(MatrixStage.Comparing, cells.Count, total));
             }
         }
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -56,8 +68,8 @@ public static class PairCheck
     }
 
     /// <summary>Kata's releases against each other, labelled by the tags sharing each protocol and its fingerprint.</summary>
-    public static MatrixResult Releases(ReleaseCatalog catalog, CompatibilityOptions options) => new(
-        ReleaseMatrix.Compute(catalog, options),
+    public static MatrixResult Releases(ReleaseCatalog catalog, CompatibilityOptions options, IProgress<MatrixProgress>? progress = null) => new(
+        ReleaseMatrix.Compute(catalog, options, progress),
         catalog.Protocols.ToDictionary(
             p => p,
             p => $"{ReleaseRanges.Describe(catalog.TagsOf(p).ToList())}, {Short(catalog.Fingerprint(p))}",

@@ -19,7 +19,10 @@ public static class App
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var io = new CliIo(stdout, stderr, stdin, ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected
-            && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+            && Environment.GetEnvironmentVariable("NO_COLOR") is null)
+        {
+            ErrorIsTerminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected,
+        };
         RootCommand root = BuildRoot(io);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -28,7 +31,7 @@ public static class App
             {
                 stderr.WriteLine($"kata-preflight: {error}");
             }
-            stderr.WriteLine("kata-preflight: see `kata-preflight --help`");
+            stderr.WriteLine($"kata-preflight: see `{UsageErrors.HelpFor(parsed)}`");
             return ExitCodes.Usage;
         }
 
@@ -86,4 +89,8 @@ public static class App
 }
 
 /// <summary>Where a command reads and writes: the real console, or a test's writers.</summary>
-public sealed record CliIo(TextWriter Out, TextWriter Error, TextReader In, bool Color);
+public sealed record CliIo(TextWriter Out, TextWriter Error, TextReader In, bool Color)
+{
+    /// <summary>Whether Error is a terminal someone watches (not a file, pipe or test writer): only then is progress shown.</summary>
+    public bool ErrorIsTerminal { get; init; }
+}

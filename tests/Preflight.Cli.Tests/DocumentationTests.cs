@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Preflight.Cli.Tests;
 
 /// <summary>
-/// The man page, the bash and fish completions and README's command table are written by hand, so these tests hold them to
+/// The man page, the bash, fish and zsh completions and README's command table are written by hand, so these tests hold them to
 /// the command tree kata-preflight actually parses (App.BuildRoot()): every command, option (with its aliases in
 /// the man page), accepted value and exit code must be in each, and nothing that is not. A new option, a removed
 /// command or a value that exits 2 fails here, not in an operator's shell.
@@ -283,6 +283,70 @@ public sealed partial class DocumentationTests(ITestOutputHelper output)
             }
             Installed.ProcessResult result = Installed.Installed.Run([Installed.Installed.FindTool("fish"), "--no-config", "-c", script.ToString()],
                 null, [("PATH", "/usr/bin:/bin"), ("HOME", empty)], empty);
+            output.WriteLine(result.ToString());
+            Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
+            var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(commandLines.Count, lines.Count);
+            return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Zsh_completion_offers_exactly_the_commands_options_and_values_of_each_command()
+    {
+        // Commands where there are some (and options, since an empty word is a command's place), option spellings
+        // after "-", and every value list. A command without subcommands may offer its options for an empty word.
+        var queries = new List<(string Typed, HashSet<string> Expected, bool Exactly)>();
+        foreach (CommandDoc command in Tree)
+        {
+            string typed = string.Join(' ', command.Words);
+            queries.Add(command.Subcommands.Count > 0
+                ? (typed, command.Subcommands.ToHashSet(), true)
+                : (typed, command.Options.SelectMany(o => o.Spellings).ToHashSet(), false));
+            queries.Add((typed + "-", command.Options.SelectMany(o => o.Spellings).ToHashSet(), true));
+            foreach (OptionDoc option in command.Options.Where(o => o.Values.Count > 0))
+            {
+                queries.Add((typed + option.Name + " ", option.Values, true));
+            }
+        }
+        IReadOnlyList<SortedSet<string>> offered = RunZsh(queries.Select(q => q.Typed).ToList());
+
+        for (int i = 0; i < queries.Count; i++)
+        {
+            (string typed, HashSet<string> expected, bool exactly) = queries[i];
+            Assert.True(exactly ? expected.SetEquals(offered[i]) : expected.IsSupersetOf(offered[i]),
+                $"zsh completion of `{typed}`: offers {Join(offered[i])}, kata-preflight has {Join(expected)}");
+        }
+    }
+
+    [Fact]
+    public void Zsh_completion_is_a_compdef_file_for_kata_preflight()
+    {
+        // compinit only picks up a file on fpath whose first line says which command it completes.
+        string completion = Path.Combine(TestData.Root, "packaging/completion/_kata-preflight");
+        Assert.Equal("#compdef kata-preflight", File.ReadLines(completion).First());
+        Installed.ProcessResult syntax = Installed.Installed.Run([Installed.Installed.FindTool("zsh"), "-n", "-f", completion], null, [("PATH", "/usr/bin:/bin")]);
+        Assert.True(syntax.ExitCode == 0 && syntax.Error.Length == 0, syntax.ToString());
+    }
+
+    /// <summary>
+    /// Asks zsh (compinit on a pseudo-terminal, tests/Preflight.Cli.Tests/zsh-completions.zsh) what Tab offers after
+    /// each command line, in an empty directory (file arguments complete to nothing there) and with no user
+    /// configuration.
+    /// </summary>
+    private IReadOnlyList<SortedSet<string>> RunZsh(IReadOnlyList<string> commandLines)
+    {
+        string empty = Directory.CreateTempSubdirectory("kata-preflight-zsh-").FullName;
+        try
+        {
+            string driver = Path.Combine(TestData.Root, "tests/Preflight.Cli.Tests/zsh-completions.zsh");
+            Installed.ProcessResult result = Installed.Installed.Run(
+                [Installed.Installed.FindTool("zsh"), "-f", driver, Path.Combine(TestData.Root, "packaging/completion"), .. commandLines],
+                null, [("PATH", "/usr/bin:/bin"), ("HOME", empty), ("TERM", "dumb")], empty);
             output.WriteLine(result.ToString());
             Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
             var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();

@@ -19,19 +19,22 @@ public sealed class UsageTests
     }
 
     [Theory]
-    [InlineData(new[] { "chek" }, "unknown command 'chek' (did you mean 'check'?)")]
-    [InlineData(new[] { "inpsect", "image", "x" }, "unknown command 'inpsect' (did you mean 'inspect'?)")]
-    [InlineData(new[] { "inspect", "imag", "x" }, "unknown command 'imag' (did you mean 'image'?)")]
-    [InlineData(new[] { "check", "--formt", "json" }, "unknown option '--formt' (did you mean '--format'?)")]
-    [InlineData(new[] { "check", "--fail-no", "warn" }, "unknown option '--fail-no' (did you mean '--fail-on'?)")]
-    [InlineData(new[] { "rules", "--hepl" }, "unknown option '--hepl' (did you mean '--help'?)")]
-    public void A_typo_gets_one_did_you_mean_line_and_exit_2(string[] args, string expected)
+    [InlineData(new[] { "chek" }, "unknown command 'chek' (did you mean 'check'?)", "kata-preflight --help")]
+    [InlineData(new[] { "inpsect", "image", "x" }, "unknown command 'inpsect' (did you mean 'inspect'?)", "kata-preflight --help")]
+    [InlineData(new[] { "inspect", "imag", "x" }, "unknown command 'imag' (did you mean 'image'?)", "kata-preflight inspect --help")]
+    [InlineData(new[] { "check", "--formt", "json" }, "unknown option '--formt' (did you mean '--format'?)", "kata-preflight check --help")]
+    [InlineData(new[] { "check", "--fail-no", "warn" }, "unknown option '--fail-no' (did you mean '--fail-on'?)", "kata-preflight check --help")]
+    [InlineData(new[] { "rules", "--hepl" }, "unknown option '--hepl' (did you mean '--help'?)", "kata-preflight rules --help")]
+    [InlineData(new[] { "check", "--format", "jsno" }, "--format: 'jsno' is not one of json, sarif, text (did you mean 'json'?)", "kata-preflight check --help")]
+    [InlineData(new[] { "check", "--fail-on", "error" }, "--fail-on: 'error' is not one of block, never, warn", "kata-preflight check --help")]
+    [InlineData(new[] { "inspect", "image", "x", "--format", "yaml" }, "--format: 'yaml' is not one of json, text", "kata-preflight inspect image --help")]
+    public void A_typo_gets_one_line_and_the_help_of_its_command_and_exit_2(string[] args, string expected, string help)
     {
         CliResult result = Cli.Run(args);
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.Equal("", result.Out);
-        Assert.Equal($"kata-preflight: {expected}\nkata-preflight: see `kata-preflight --help`\n", result.Error.ReplaceLineEndings("\n"));
+        Assert.Equal($"kata-preflight: {expected}\nkata-preflight: see `{help}`\n", result.Error.ReplaceLineEndings("\n"));
     }
 
     [Theory]
@@ -50,9 +53,9 @@ public sealed class UsageTests
     [Fact]
     public void Other_usage_errors_keep_their_own_message()
     {
-        CliResult result = Cli.Run("rules", "--format", "sarif");
+        CliResult result = Cli.Run("diff", "--agent", "x");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("'sarif' not recognized", result.Error);
+        Assert.Equal("kata-preflight: Option '--runtime' is required.\nkata-preflight: see `kata-preflight diff --help`\n", result.Error.ReplaceLineEndings("\n"));
     }
 }

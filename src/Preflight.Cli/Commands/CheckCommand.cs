@@ -48,6 +48,7 @@ public static class CheckCommand
             // A package named twice is read once.
             string[] packageFiles = (parse.GetValue(packages) ?? []).Distinct(StringComparer.Ordinal).ToArray();
             using var extracted = new TemporaryDirectory();
+            IReadOnlyDictionary<string, PackagedFile> packagedCopies = new Dictionary<string, PackagedFile>();
             if (packageFiles.Length > 0)
             {
                 foreach (string package in packageFiles)
@@ -64,10 +65,10 @@ public static class CheckCommand
                 }
                 candidateImage ??= fromPackages.ImagePath;
                 candidateRuntime ??= fromPackages.RuntimePath;
+                packagedCopies = fromPackages.Copies;
                 if (!isQuiet)
                 {
-                    // The report names the copies under a scratch directory that is gone after the run; these lines
-                    // say which package and which installed path each one came from (stderr: stdout is the report).
+                    // What was taken from which package, and what was skipped and why (stderr: stdout is the report).
                     foreach (string note in fromPackages.Notes)
                     {
                         io.Error.WriteLine($"kata-preflight: {note}");
@@ -77,7 +78,8 @@ public static class CheckCommand
             var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen,
                 packageFiles.Length > 0 ? "--package " + string.Join(", ", packageFiles.Select(Path.GetFileName)) : "--image/--runtime");
 
-            CheckReport report = new HostChecker(loggers).Run(request);
+            // The copies live in a scratch directory that is gone after the run: the report names their packages.
+            CheckReport report = PackagedNames.Apply(new HostChecker(loggers).Run(request), packagedCopies);
             WriteReport(io, report, parse.GetValue(format)!, isQuiet, isVerbose);
 
             if (!report.AnythingCompared)

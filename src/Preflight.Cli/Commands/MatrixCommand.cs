@@ -22,15 +22,15 @@ public static class MatrixCommand
         var runtimes = new Option<string[]>("--runtime") { Description = "A runtime side: a runtime binary or a FileDescriptorSet; repeatable.", HelpName = "SRC" };
         var root = new Option<string?>("--root") { Description = "Every guest image this host's Kata configurations name against every runtime they use (DIR as the host's /).", HelpName = "DIR" };
         var format = CommonOptions.Format("text", "json", "tsv", "html");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Show no progress line on stderr (shown only when stderr is a terminal)." };
         var command = new Command("matrix",
             "Compare every agent with every runtime (rows: runtimes, columns: agents) and print the verdict of each pair.\n" +
             "Exit codes: 0 the table was computed, 2 usage, 3 an input is unreadable, 4 internal error.")
         {
-            releases, agents, runtimes, root, format,
+            releases, agents, runtimes, root, format, quiet,
         };
         command.SetAction(parse =>
         {
-            CompatibilityOptions options = CompatibilityOptions.Default;
             string[] agentFiles = parse.GetValue(agents) ?? [];
             string[] runtimeFiles = parse.GetValue(runtimes) ?? [];
             string? rootDirectory = parse.GetValue(root);
@@ -39,40 +39,47 @@ public static class MatrixCommand
             {
                 throw new UsageException("matrix: give one of --releases, --root DIR, or --agent and --runtime");
             }
+            if (!parse.GetValue(releases) && rootDirectory is null && (agentFiles.Length == 0 || runtimeFiles.Length == 0))
+            {
+                throw new UsageException("matrix: give --releases, or at least one --agent and one --runtime");
+            }
             MatrixResult matrix;
-            string title = "Agents against runtimes";
-            if (parse.GetValue(releases))
+            string title;
+            // The progress line is erased before the table is written: stdout may be the same terminal.
+            using (ProgressLine? progress = io.ErrorIsTerminal && !parse.GetValue(quiet) ? new ProgressLine(io.Error) : null)
             {
-                matrix = PairCheck.Releases(ReleaseCatalog.Default, options);
-                title = "Which Kata releases can talk";
-            }
-            else if (rootDirectory is not null)
-            {
-                // The host's own pairs are `check`'s; the matrix adds every other image x runtime combination.
-                HostRoot hostRoot = CliInputs.HostRootFrom(rootDirectory);
-                PreflightPolicy policy = CliInputs.LoadPolicy(hostRoot, null);
-                using ILoggerFactory loggers = CliLogging.Create(false, true, io.Error);
-                var checker = new HostChecker(loggers);
-                checker.Run(new CheckRequest(hostRoot, [], null, null, policy));
-                matrix = checker.MatrixOfInspected(policy);
-                if (matrix.Cells.Count == 0)
-                {
-                    throw new NothingToInspectException($"no guest image and runtime under {hostRoot.RootDirectory} could both be read");
-                }
-                title = $"Images against runtimes on {rootDirectory}";
-            }
-            else
-            {
-                if (agentFiles.Length == 0 || runtimeFiles.Length == 0)
-                {
-                    throw new UsageException("matrix: give --releases, or at least one --agent and one --runtime");
-                }
-                matrix = PairCheck.Matrix(agentFiles, runtimeFiles, options);
+                (matrix, title) = Compute(io, parse.GetValue(releases), rootDirectory, agentFiles, runtimeFiles, progress);
             }
             Write(io, matrix, parse.GetValue(format)!, title);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static (MatrixResult Matrix, string Title) Compute(CliIo io, bool releases, string? rootDirectory,
+        string[] agentFiles, string[] runtimeFiles, IProgress<MatrixProgress>? progress)
+    {
+        CompatibilityOptions options = CompatibilityOptions.Default;
+        if (releases)
+        {
+            return (PairCheck.Releases(ReleaseCatalog.Default, options, progress), "Which Kata releases can talk");
+        }
+        if (rootDirectory is not null)
+        {
+            // The host's own pairs are `check`'s; the matrix adds every other image x runtime combination.
+            HostRoot hostRoot = CliInputs.HostRootFrom(rootDirectory);
+            PreflightPolicy policy = CliInputs.LoadPolicy(hostRoot, null);
+            using ILoggerFactory loggers = CliLogging.Create(false, true, io.Error);
+            var checker = new HostChecker(loggers);
+            checker.Run(new CheckRequest(hostRoot, [], null, null, policy));
+            MatrixResult matrix = checker.MatrixOfInspected(policy, progress);
+            if (matrix.Cells.Count == 0)
+            {
+                throw new NothingToInspectException($"no guest image and runtime under {hostRoot.RootDirectory} could both be read");
+            }
+            return (matrix, $"Images against runtimes on {rootDirectory}");
+        }
+        return (PairCheck.Matrix(agentFiles, runtimeFiles, options, progress), "Agents against runtimes");
     }
 
     private static void Write(CliIo io, MatrixResult matrix, string format, string title)

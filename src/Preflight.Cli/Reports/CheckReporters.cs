@@ -63,11 +63,11 @@ public sealed class CheckTextReporter(TextWriter writer, bool color, bool quiet,
             if (target.Image is ImageSummary image)
             {
                 string agent = target.Agent is SideSummary a ? $"agent {a.Version ?? "version unknown"}" : "no agent read";
-                output.WriteLine($"  {label}image   {image.Path} ({image.Layout}, {image.FileSystem}, {image.AgentPath ?? "no agent"}; {agent})");
+                output.WriteLine($"  {label}image   {Named(image.Path, image.Package)} ({image.Layout}, {image.FileSystem}, {image.AgentPath ?? "no agent"}; {agent})");
             }
             if (target.Runtime is SideSummary runtime)
             {
-                output.WriteLine($"  {new string(' ', label.Length)}runtime {runtime.Path} ({runtime.Version ?? "version unknown"}, {runtime.Transport ?? "transport unknown"})");
+                output.WriteLine($"  {new string(' ', label.Length)}runtime {Named(runtime.Path, runtime.Package)} ({runtime.Version ?? "version unknown"}, {runtime.Transport ?? "transport unknown"})");
             }
             WriteProtocolSources(target);
             if (target.Compared && !anythingCounts)
@@ -125,6 +125,9 @@ public sealed class CheckTextReporter(TextWriter writer, bool color, bool quiet,
 
     private static string Short(string? fingerprint) =>
         fingerprint is null ? "none" : fingerprint.Length > 15 ? fingerprint[..15] + "..." : fingerprint;
+
+    /// <summary>A host path as it is; a file from a package as its installed path, package name, version and file.</summary>
+    private static string Named(string path, PackagedFile? package) => package?.ToString() ?? path;
 
     private void WriteVerdict(CheckReport report, Verdict verdict)
     {
@@ -290,6 +293,15 @@ public static class CheckJsonReporter
         x.StringOrNull("agentPath", i.AgentPath);
         x.StringOrNull("agentFoundBy", i.AgentFoundBy);
         x.StringOrNull("osbuilderAgentVersion", i.OsBuilderAgentVersion);
+        WritePackage(x, i.Package);
+    });
+
+    /// <summary>The package a candidate was read out of (its path is then where the package installs it), or null.</summary>
+    private static void WritePackage(Utf8JsonWriter w, PackagedFile? package) => w.ObjectOrNull("package", package, (x, p) =>
+    {
+        x.WriteString("file", p.PackageFile);
+        x.WriteString("name", p.PackageName);
+        x.WriteString("version", p.PackageVersion);
     });
 
     private static void WriteSide(Utf8JsonWriter w, string name, SideSummary? side) => w.ObjectOrNull(name, side, (x, s) =>
@@ -311,6 +323,7 @@ public static class CheckJsonReporter
         }
         x.WriteEndArray();
         x.StringOrNull("sha256", s.Sha256);
+        WritePackage(x, s.Package);
     });
 }
 
@@ -373,7 +386,8 @@ public static class CheckSarifReporter
                 w.WriteStartObject();
                 w.WriteStartObject("physicalLocation");
                 w.WriteStartObject("artifactLocation");
-                w.WriteString("uri", ToFileUri(target.Image?.Path ?? target.Config));
+                // A candidate from a package is located in the package file: its scratch copy is gone after the run.
+                w.WriteString("uri", ToFileUri(target.Image?.Package is PackagedFile packaged ? Path.GetFullPath(packaged.PackagePath) : target.Image?.Path ?? target.Config));
                 w.WriteEndObject();
                 w.WriteEndObject();
                 w.WriteStartArray("logicalLocations");

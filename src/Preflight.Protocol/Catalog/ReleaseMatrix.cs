@@ -9,16 +9,28 @@ public sealed record MatrixCell(string Runtime, string Agent, Verdict Verdict, I
         .Select(f => f.Rule).Distinct().Order(StringComparer.Ordinal).ToList();
 }
 
+/// <summary>What a matrix is doing: reading its inputs, or comparing pairs.</summary>
+public enum MatrixStage
+{
+    Reading,
+    Comparing,
+}
+
+/// <summary>How far a matrix has come: Done of Total inputs read or cells compared.</summary>
+public readonly record struct MatrixProgress(MatrixStage Stage, int Done, int Total);
+
 /// <summary>
 /// Which Kata releases can talk: every distinct protocol of the catalog as the runtime against every one as the
 /// agent. Each side carries its first release's version, so the runtime's required RPCs are its own release's.
 /// </summary>
 public static class ReleaseMatrix
 {
-    public static IReadOnlyList<MatrixCell> Compute(ReleaseCatalog catalog, CompatibilityOptions options)
+    /// <param name="progress">Told after each cell, for a person watching a long run; null: nobody is.</param>
+    public static IReadOnlyList<MatrixCell> Compute(ReleaseCatalog catalog, CompatibilityOptions options, IProgress<MatrixProgress>? progress = null)
     {
         var protocols = catalog.Protocols.ToList();
-        var cells = new List<MatrixCell>(protocols.Count * protocols.Count);
+        int total = protocols.Count * protocols.Count;
+        var cells = new List<MatrixCell>(total);
         foreach (string runtime in protocols)
         {
             var runtimeSurface = catalog.Surface(runtime).WithVersion(runtime);
@@ -26,6 +38,7 @@ public static class ReleaseMatrix
             {
                 var findings = CompatibilityChecker.Compare(runtimeSurface, catalog.Surface(agent).WithVersion(agent), options);
                 cells.Add(new MatrixCell(runtime, agent, VerdictCalculator.From(findings), findings));
+                progress?.Report(new MatrixProgress(MatrixStage.Comparing, cells.Count, total));
             }
         }
         return cells;

@@ -198,7 +198,7 @@ public class CheckPackageTests
         Assert.Equal(ExitCodes.Block, result.ExitCode);
         Assert.Contains("TRANSPORT_MISMATCH", result.Out);
         Assert.Contains("1.12.1", result.Out);
-        // The report names a scratch copy; stderr says which package and installed path it came from.
+        // stderr says which package and installed path each candidate came from.
         Assert.Contains("kata-preflight: runtime: /usr/bin/containerd-shim-kata-v2 from kata-runtime 1.12.1-1 (kata-runtime_1.12.1-1_amd64.deb)", result.Error);
     }
 

@@ -20,6 +20,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         "/usr/share/man/man1/kata-preflight.1.gz",
         "/usr/share/bash-completion/completions/kata-preflight",
         "/usr/share/fish/vendor_completions.d/kata-preflight.fish",
+        ZshCompletion,
         "/etc/kata-preflight/policy.toml",
         "/etc/apt/apt.conf.d/70kata-preflight",
         "/etc/kata-preflight/apt-hook",
@@ -27,6 +28,11 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         "/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet",
         "/usr/share/kata-preflight/check-report.schema.json",
     ];
+
+    /// <summary>Debian's zsh vendor directory; RPM distributions call it site-functions.</summary>
+    private const string ZshCompletion = "/usr/share/zsh/vendor-completions/_kata-preflight";
+
+    private const string ZshCompletionInRpm = "/usr/share/zsh/site-functions/_kata-preflight";
 
     [Fact]
     public void Dpkg_installs_the_deb_and_records_its_files_and_conffiles()
@@ -73,7 +79,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
     {
         foreach (string file in InstalledFiles.Where(f => !f.StartsWith("/etc/apt/", StringComparison.Ordinal) && !f.EndsWith("/apt-hook", StringComparison.Ordinal)))
         {
-            string fromRpm = Path.Combine(Installed.RpmRoot, file.TrimStart('/'));
+            string fromRpm = Path.Combine(Installed.RpmRoot, (file == ZshCompletion ? ZshCompletionInRpm : file).TrimStart('/'));
             string fromDeb = Path.Combine(Installed.DebRoot, file.TrimStart('/'));
             Assert.True(File.Exists(fromRpm), file);
             Assert.Equal(Sha256(fromDeb), Sha256(fromRpm));
@@ -189,6 +195,21 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
         Assert.Equal(0, bash.ExitCode);
         Assert.StartsWith("complete ", bash.Out);
         Assert.EndsWith(" kata-preflight\n", bash.Out);
+    }
+
+    [Theory]
+    [InlineData("deb", ZshCompletion)]
+    [InlineData("rpm", ZshCompletionInRpm)]
+    public void Installed_zsh_completion_is_what_compinit_finds_for_kata_preflight(string package, string file)
+    {
+        // compinit reads every directory on fpath; the installed file alone must be enough to complete the command.
+        string root = package == "deb" ? Installed.DebRoot : Installed.RpmRoot;
+        string directory = Path.Combine(root, Path.GetDirectoryName(file)!.TrimStart('/'));
+        ProcessResult zsh = Installed.Run(
+            [Installed.FindTool("zsh"), "-f", "-c", $"fpath=('{directory}' $fpath); autoload -Uz compinit && compinit -u -D && print -r -- $_comps[kata-preflight]"],
+            null, [("PATH", "/usr/bin:/bin"), ("HOME", Path.GetTempPath())]);
+        Assert.True(zsh.ExitCode == 0 && zsh.Error.Length == 0, zsh.ToString());
+        Assert.Equal("_kata-preflight\n", zsh.Out);
     }
 
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
