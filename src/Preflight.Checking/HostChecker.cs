@@ -158,7 +158,17 @@ public sealed class HostChecker
 
         findings.AddRange(agentSide.Resolved.Findings);
         findings.AddRange(runtimeSide.Resolved.Findings);
-        Comparison comparison = CompatibilityChecker.Run(runtimeSide.Surface, agentSide.Surface, options);
+        Comparison comparison;
+        try
+        {
+            comparison = CompatibilityChecker.Run(runtimeSide.Surface, agentSide.Surface, options);
+        }
+        catch (ProtocolFormatException e)
+        {
+            // Over a limit of the walk: this pair is not checked, and says why; the host's other pairs still are.
+            findings.Add(PairCheck.Uncomparable($"{agentSide.Summary.Path} in {imageFile.Display}", runtimeSide.Summary.Path, e));
+            return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, false, runtimeClass);
+        }
         findings.AddRange(comparison.Findings);
         if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, request.Policy) is Finding versionFinding)
         {
@@ -190,7 +200,16 @@ public sealed class HostChecker
                 Side agentSide = agent.Side!;
                 labels[imagePath] = $"agent {agentSide.Summary.Version ?? "version unknown"}, {agentSide.Summary.FingerprintBasis}";
                 var findings = new List<Finding>(agentSide.Resolved.Findings.Concat(runtimeSide.Resolved.Findings));
-                findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, policy.Compatibility));
+                try
+                {
+                    findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, policy.Compatibility));
+                }
+                catch (ProtocolFormatException e)
+                {
+                    findings.Add(PairCheck.Uncomparable($"{agentSide.Summary.Path} in {imagePath}", runtimePath, e));
+                    cells.Add(new MatrixCell(runtimePath, imagePath, Verdict.Unchecked, findings.Select(policy.Apply).ToList()));
+                    continue;
+                }
                 if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, policy) is Finding version)
                 {
                     findings.Add(version);
