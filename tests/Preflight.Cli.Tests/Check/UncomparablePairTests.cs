@@ -4,13 +4,13 @@ namespace Preflight.Cli.Tests.Check;
 
 /// <summary>
 /// A pair whose protocols can each be read but whose comparison passes the walker's depth limit (a 150-message cycle
-/// on the runtime against a 151-message cycle on the agent, made by protoc and gcc in testdata/uncomparable/make.sh)
+/// on the runtime against a 151-message cycle on the agent, made by protoc and gcc in testdata/rules/make.sh)
 /// is that pair's own finding: it is not checked and says why, naming both files, and the other pairs are still
 /// judged. Before, the whole run stopped with exit 3.
 /// </summary>
 public class UncomparablePairTests
 {
-    private static string Uncomparable(string name) => TestData.Generated("uncomparable", name);
+    private static string Uncomparable(string name) => TestData.Generated("rules", name);
 
     [Fact]
     public void CheckJudgesTheOtherPairsAndLeavesThisOneUnchecked()

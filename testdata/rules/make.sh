@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Builds a runtime and an agent whose protocols can each be read but not compared, into OUTDIR
-# (testdata/generated/uncomparable), for the per-pair handling of the walker's limits (issue 11):
+# Builds the inputs some rules need that no other area's fixtures make, into OUTDIR (testdata/generated/rules);
+# the rule catalogue's test runs one case per rule. A runtime and an agent whose protocols can each be read but not
+# compared (PROTOCOL_UNCOMPARABLE, issue 11's per-pair limit):
 #   runtime.binpb, agent.binpb   protoc descriptor sets: grpc.AgentService/CreateContainer takes and returns M0,
 #                                where M0 -> M1 -> ... -> M0 is a cycle of 150 messages on the runtime and of 151
 #                                on the agent. Each side alone nests 150 levels (under the 200-level limit), but the
 #                                walk pairs (runtime Mi, agent Mj) and meets a pair again only after lcm(150, 151) steps.
 #   runtime                      a C program holding runtime.binpb in .rodata (where protoc --cpp_out keeps descriptors)
 #   agent-initrd.img             a gzip'd newc cpio whose /usr/bin/kata-agent is the same C program holding agent.binpb
+# An image without an agent (AGENT_NOT_FOUND):
+#   no-agent-initrd.img          a gzip'd newc cpio holding only /etc/hostname
+# A descriptor set that leaves an imported file out (TYPES_UNRESOLVED):
+#   2.2.0-without-types.binpb    protoc without --include_imports on the 2.2.0 history's agent, oci and health
+#                                files: types.proto, which agent.proto imports, is not in the set
 # Debian packages: protobuf-compiler (protoc), gcc, binutils (ld, objcopy), cpio, gzip.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: make.sh OUTDIR}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -53,8 +60,20 @@ program runtime
 program agent
 cp "$work/runtime" "$out/runtime"
 
-root="$work/initrd"
-mkdir -p "$root/usr/bin"
-cp "$work/agent" "$root/usr/bin/kata-agent"
-find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible) | gzip -n -9 > "$out/agent-initrd.img"
+# initrd ROOT IMAGE: ROOT as a gzip'd newc cpio, reproducibly
+initrd() {
+  find "$1" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  (cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible) | gzip -n -9 > "$2"
+}
+
+mkdir -p "$work/with-agent/usr/bin"
+cp "$work/agent" "$work/with-agent/usr/bin/kata-agent"
+initrd "$work/with-agent" "$out/agent-initrd.img"
+
+mkdir -p "$work/no-agent/etc"
+echo guest > "$work/no-agent/etc/hostname"
+initrd "$work/no-agent" "$out/no-agent-initrd.img"
+
+history="$here/../protocols/history/2.2.0"
+protoc -I "$history" --descriptor_set_out="$out/2.2.0-without-types.binpb" \
+  "$history/agent.proto" "$history/oci.proto" "$history/health.proto"
