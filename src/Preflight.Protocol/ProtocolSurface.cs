@@ -115,9 +115,6 @@ public sealed class ProtocolSurface
     /// </summary>
     public string? RequiredRpcsRelease { get; private init; }
 
-    /// <summary>The number of messages the surface defines (own and completed).</summary>
-    public int MessageCount => messages.Count;
-
     /// <summary>The descriptors this surface was built from, with normalized file names, in first-seen order.</summary>
     public IReadOnlyList<FileDescriptorProto> Files { get; }
 
@@ -379,36 +376,6 @@ public sealed class ProtocolSurface
             }
         }
         return best;
-    }
-
-    /// <summary>Every message and enum full name a method reaches through its request and response, nested, imported
-    /// and map types included. Cycle-safe. Types the surface does not define are skipped.</summary>
-    public IReadOnlyList<string> ReachableTypes(MethodSurface method)
-    {
-        var seen = new SortedSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        if (method.InputType is not null) pending.Push(method.InputType);
-        if (method.OutputType is not null) pending.Push(method.OutputType);
-        while (pending.Count > 0)
-        {
-            string name = TrimDot(pending.Pop());
-            if (!seen.Add(name))
-            {
-                continue;
-            }
-            if (messages.TryGetValue(name, out var message))
-            {
-                foreach (var field in message.Field)
-                {
-                    if (field.HasTypeName) pending.Push(field.TypeName);
-                }
-            }
-            else if (!enums.ContainsKey(name))
-            {
-                seen.Remove(name);
-            }
-        }
-        return seen.ToList();
     }
 
     public static ProtocolSurface FromDescriptors(IEnumerable<FileDescriptorProto> files, string? transport = null)
