@@ -158,7 +158,17 @@ public sealed class HostChecker
 
         findings.AddRange(agentSide.Resolved.Findings);
         findings.AddRange(runtimeSide.Resolved.Findings);
-        Comparison comparison = CompatibilityChecker.Run(runtimeSide.Surface, agentSide.Surface, options);
+        Comparison comparison;
+        try
+        {
+            comparison = CompatibilityChecker.Run(runtimeSide.Surface, agentSide.Surface, options);
+        }
+        catch (ProtocolFormatException e)
+        {
+            // Over a limit of the walk: this pair is not checked, and says why; the host's other pairs still are.
+            findings.Add(PairCheck.Uncomparable($"{agentSide.Summary.Path} in {imageFile.Display}", runtimeSide.Summary.Path, e));
+            return new CheckTarget(config, foundBy, hypervisor, imageSummary, agentSide.Summary, runtimeSide.Summary, findings, false, runtimeClass);
+        }
         findings.AddRange(comparison.Findings);
         if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, request.Policy) is Finding versionFinding)
         {
@@ -191,18 +201,32 @@ public sealed class HostChecker
             {
                 Side agentSide = agent.Side!;
                 labels[imagePath] = $"agent {agentSide.Summary.Version ?? "version unknown"}, {agentSide.Summary.FingerprintBasis}";
-                var findings = new List<Finding>(agentSide.Resolved.Findings.Concat(runtimeSide.Resolved.Findings));
-                findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, policy.Compatibility));
-                if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, policy) is Finding version)
-                {
-                    findings.Add(version);
-                }
-                var judged = findings.Select(policy.Apply).ToList();
-                cells.Add(new MatrixCell(runtimePath, imagePath, VerdictCalculator.From(judged), judged));
+                cells.Add(MatrixCellOf(runtimePath, runtimeSide, imagePath, agentSide, policy));
                 progress?.Report(new MatrixProgress(MatrixStage.Comparing, cells.Count, total));
             }
         }
         return new MatrixResult(cells, labels);
+    }
+
+    private static MatrixCell MatrixCellOf(string runtimePath, Side runtimeSide, string imagePath, Side agentSide, PreflightPolicy policy)
+    {
+        var findings = new List<Finding>(agentSide.Resolved.Findings.Concat(runtimeSide.Resolved.Findings));
+        try
+        {
+            findings.AddRange(CompatibilityChecker.Compare(runtimeSide.Surface, agentSide.Surface, policy.Compatibility));
+        }
+        catch (ProtocolFormatException e)
+        {
+            // Over a limit of the walk: this cell is not checked, and says why; the other cells still are.
+            findings.Add(PairCheck.Uncomparable($"{agentSide.Summary.Path} in {imagePath}", runtimePath, e));
+            return new MatrixCell(runtimePath, imagePath, Verdict.Unchecked, findings.Select(policy.Apply).ToList());
+        }
+        if (VersionPolicy.Evaluate(agentSide.Facts.Version?.Version, runtimeSide.Facts.Version?.Version, policy) is Finding version)
+        {
+            findings.Add(version);
+        }
+        var judged = findings.Select(policy.Apply).ToList();
+        return new MatrixCell(runtimePath, imagePath, VerdictCalculator.From(judged), judged);
     }
 
     /// <summary>A binary's facts, its resolved protocol and the summary reports print, computed once per file.</summary>

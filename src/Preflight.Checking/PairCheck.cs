@@ -30,6 +30,14 @@ public static class PairCheck
     }
 
     /// <summary>
+    /// The finding of a pair whose comparison stopped at one of the walker's limits (a hostile or broken protocol):
+    /// it names both files, since the walk only goes as deep as both sides nest.
+    /// </summary>
+    public static Finding Uncomparable(string agentFile, string runtimeFile, ProtocolFormatException error) =>
+        CheckRules.Make(CheckRules.ProtocolUncomparable, "protocol",
+            $"the protocols of the agent {agentFile} and the runtime {runtimeFile} could not be compared: {error.Problem}; this pair was not checked");
+
+    /// <summary>
     /// Every agent against every runtime (runtimes outer); each input is read once. Labels say, per input, its kind,
     /// version and fingerprint, for tables that show where each row and column came from.
     /// </summary>
@@ -53,8 +61,18 @@ public static class PairCheck
         {
             foreach (LoadedSide agent in agents)
             {
-                IReadOnlyList<Finding> findings = Findings(agent, runtime, options);
-                cells.Add(new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings));
+                MatrixCell cell;
+                try
+                {
+                    IReadOnlyList<Finding> findings = Findings(agent, runtime, options);
+                    cell = new MatrixCell(runtime.Path, agent.Path, VerdictCalculator.From(findings), findings);
+                }
+                catch (ProtocolFormatException e)
+                {
+                    // One pair over a limit of the walk is that cell's answer, not the whole matrix's.
+                    cell = new MatrixCell(runtime.Path, agent.Path, Verdict.Unchecked, [Uncomparable(agent.Path, runtime.Path, e)]);
+                }
+                cells.Add(cell);
                 progress?.Report(new MatrixProgress(MatrixStage.Comparing, cells.Count, total));
             }
         }

@@ -115,9 +115,6 @@ public sealed class ProtocolSurface
     /// </summary>
     public string? RequiredRpcsRelease { get; private init; }
 
-    /// <summary>The number of messages the surface defines (own and completed).</summary>
-    public int MessageCount => messages.Count;
-
     /// <summary>The descriptors this surface was built from, with normalized file names, in first-seen order.</summary>
     public IReadOnlyList<FileDescriptorProto> Files { get; }
 
@@ -381,38 +378,12 @@ public sealed class ProtocolSurface
         return best;
     }
 
-    /// <summary>Every message and enum full name a method reaches through its request and response, nested, imported
-    /// and map types included. Cycle-safe. Types the surface does not define are skipped.</summary>
-    public IReadOnlyList<string> ReachableTypes(MethodSurface method)
+    public static ProtocolSurface FromDescriptors(IEnumerable<FileDescriptorProto> files, string? transport = null)
     {
-        var seen = new SortedSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        if (method.InputType is not null) pending.Push(method.InputType);
-        if (method.OutputType is not null) pending.Push(method.OutputType);
-        while (pending.Count > 0)
-        {
-            string name = TrimDot(pending.Pop());
-            if (!seen.Add(name))
-            {
-                continue;
-            }
-            if (messages.TryGetValue(name, out var message))
-            {
-                foreach (var field in message.Field)
-                {
-                    if (field.HasTypeName) pending.Push(field.TypeName);
-                }
-            }
-            else if (!enums.ContainsKey(name))
-            {
-                seen.Remove(name);
-            }
-        }
-        return seen.ToList();
+        var list = files.ToList();
+        RejectUnknownFieldTypes(list, "descriptors");
+        return Build(list, [], transport, []);
     }
-
-    public static ProtocolSurface FromDescriptors(IEnumerable<FileDescriptorProto> files, string? transport = null) =>
-        Build(files, [], transport, []);
 
     /// <summary>A FileDescriptorSet as protoc --descriptor_set_out or buf build writes it (a .binpb file).</summary>
     public static ProtocolSurface FromDescriptorSet(ReadOnlySpan<byte> bytes, string? transport = null, string source = "descriptor set")
@@ -426,6 +397,7 @@ public sealed class ProtocolSurface
         {
             throw new ProtocolFormatException(source, "not a protobuf FileDescriptorSet: " + e.Message, e);
         }
+        RejectUnknownFieldTypes(set.File, source);
         return Build(set.File, [], transport, []);
     }
 
@@ -439,9 +411,10 @@ public sealed class ProtocolSurface
         var files = new List<FileDescriptorProto>();
         foreach (var embedded in facts.Descriptors)
         {
+            FileDescriptorProto file;
             try
             {
-                files.Add(FileDescriptorProto.Parser.ParseFrom(embedded.Bytes));
+                file = FileDescriptorProto.Parser.ParseFrom(embedded.Bytes);
             }
             catch (InvalidProtocolBufferException e)
             {
@@ -449,6 +422,8 @@ public sealed class ProtocolSurface
                     $"{facts.Source} at offset {embedded.Offset}",
                     $"embedded descriptor {embedded.File} does not parse: {e.Message}", e);
             }
+            RejectUnknownFieldTypes([file], $"{facts.Source} at offset {embedded.Offset}");
+            files.Add(file);
         }
         var methodsFromStrings = facts.Methods
             .Where(m => m.Source == MethodSource.MethodString)
@@ -500,6 +475,40 @@ public sealed class ProtocolSurface
         if (lower.Contains("ttrpc", StringComparison.Ordinal)) return "ttrpc";
         if (lower.Contains("grpc", StringComparison.Ordinal)) return "grpc";
         return lower;
+    }
+
+    /// <summary>
+    /// Google.Protobuf keeps a field type number descriptor.proto does not define. buf and Go's protodesc refuse such
+    /// a descriptor, and so do we, rather than guess how the field travels on the wire.
+    /// </summary>
+    private static void RejectUnknownFieldTypes(IEnumerable<FileDescriptorProto> files, string source)
+    {
+        foreach (var file in files)
+        {
+            string prefix = file.Package.Length == 0 ? "" : file.Package + ".";
+            foreach (var message in file.MessageType)
+            {
+                RejectUnknownFieldTypes(message, prefix, source);
+            }
+        }
+    }
+
+    private static void RejectUnknownFieldTypes(DescriptorProto message, string prefix, string source)
+    {
+        // Nesting depth is bounded by the protobuf parser's recursion limit, as in IndexMessage.
+        string fullName = prefix + message.Name;
+        foreach (var field in message.Field)
+        {
+            if (field.HasType && !Walking.FieldTypes.IsKnown(field.Type))
+            {
+                throw new ProtocolFormatException(source,
+                    $"field {fullName}.{field.Name} (number {field.Number}) has type {(int)field.Type}, which is no protobuf field type");
+            }
+        }
+        foreach (var nested in message.NestedType)
+        {
+            RejectUnknownFieldTypes(nested, fullName + ".", source);
+        }
     }
 
     internal static string TrimDot(string name) => name.StartsWith('.') ? name[1..] : name;

@@ -10,12 +10,15 @@ public static class RuleCatalog
 
     internal static readonly IReadOnlyList<IServiceRule> ServiceRules = [new ServiceMissing(), new ServiceUnverified()];
 
+    internal static readonly IReadOnlyList<IAbsentMethodsRule> AbsentMethodsRules = [new RpcMissing()];
+
     internal static readonly IReadOnlyList<IMethodRule> MethodRules =
-        [new RpcMissing(), new RpcStreamingChanged(), new RpcRequestChanged(), new RpcResponseChanged()];
+        [new RpcStreamingChanged(), new RpcRequestChanged(), new RpcResponseChanged()];
+
+    internal static readonly IReadOnlyList<IMessageRule> MessageRules = [new FieldUnknownToReceiver()];
 
     internal static readonly IReadOnlyList<IFieldRule> FieldRules =
     [
-        new FieldUnknownToReceiver(),
         new FieldWireTypeChanged(),
         new FieldCardinalityChanged(),
         new FieldPackingChanged(),
@@ -31,12 +34,14 @@ public static class RuleCatalog
         new FieldRenamed(),
     ];
 
-    internal static readonly IReadOnlyList<IEnumValueRule> EnumValueRules =
-        [new EnumValueUnknownToReceiver(), new EnumValueRenamed()];
+    internal static readonly IReadOnlyList<IEnumRule> EnumRules = [new EnumValueUnknownToReceiver()];
+
+    internal static readonly IReadOnlyList<IEnumValueRule> EnumValueRules = [new EnumValueRenamed()];
 
     /// <summary>All rules, sorted by ID.</summary>
     public static IReadOnlyList<RuleInfo> All { get; } = SurfaceRules.Cast<IRule>()
-        .Concat(ServiceRules).Concat(MethodRules).Concat(FieldRules).Concat(EnumValueRules)
+        .Concat(ServiceRules).Concat(AbsentMethodsRules).Concat(MethodRules).Concat(MessageRules).Concat(FieldRules)
+        .Concat(EnumRules).Concat(EnumValueRules)
         .Select(r => r.Info)
         .Concat([RpcsUnverified.Rule, TypesUnresolved.Rule, FieldsUnverified.Rule])
         .Concat(Catalog.ResolutionRules.All)

@@ -3,8 +3,8 @@ using Preflight.Protocol;
 namespace Preflight.Checking.Policy;
 
 /// <summary>
-/// Rules the `check` command adds on top of the protocol engine's: what it could not verify, and version skew.
-/// Same shape as the engine's rules so `rules`, the policy file and the reports treat them alike.
+/// Rules the pipeline adds on top of the protocol engine's: what it could not verify, and version skew. Same shape as
+/// the engine's rules so `rules`, the policy file and the reports treat them alike; <see cref="AllRules"/> lists both.
 /// </summary>
 public static class CheckRules
 {
@@ -32,6 +32,10 @@ public static class CheckRules
         "RUNTIME_UNREADABLE", Severity.Warn, "runtime",
         "The runtime binary is unreadable or malformed: the runtime side could not be verified.");
 
+    public static readonly RuleInfo ProtocolUncomparable = new(
+        "PROTOCOL_UNCOMPARABLE", Severity.Warn, "both",
+        "The two protocols could not be compared (their messages nest past the walker's limit): this pair was not checked, the others were.");
+
     public static readonly RuleInfo VersionSkewMajor = new(
         "VERSION_SKEW_MAJOR", Severity.Block, "both",
         "Agent and runtime have different major versions: Kata ships them in lock-step and never versioned the protocol.");
@@ -47,12 +51,8 @@ public static class CheckRules
     public static readonly IReadOnlyList<RuleInfo> All =
     [
         ConfigUnreadable, ImageNotConfigured, ImageUnreadable, AgentNotFound, RuntimeNotFound, RuntimeUnreadable,
-        VersionSkewMajor, VersionSkewMinor, VersionUnknown,
+        ProtocolUncomparable, VersionSkewMajor, VersionSkewMinor, VersionUnknown,
     ];
-
-    /// <summary>Every rule either engine can report, sorted by ID.</summary>
-    public static IReadOnlyList<RuleInfo> Everything =>
-        RuleCatalog.All.Concat(All).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
 
     public static Finding Make(RuleInfo rule, string subject, string message) => rule.Report(subject, message);
 }

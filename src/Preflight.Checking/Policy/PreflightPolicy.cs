@@ -60,7 +60,7 @@ public sealed record PreflightPolicy(
     }
 
     /// <summary>Every name `ignore` and `[severity]` accept: the rule IDs and ALL.</summary>
-    public static IReadOnlyList<string> KnownRuleNames => [.. CheckRules.Everything.Select(r => r.Id), "ALL"];
+    public static IReadOnlyList<string> KnownRuleNames => [.. AllRules.List.Select(r => r.Id), "ALL"];
 
     /// <summary>--ignore and --fail-on over the policy. An unknown rule is a usage error: a typo must not loosen a check.</summary>
     public PreflightPolicy WithCommandLine(IEnumerable<string> ignore, FailOn? failOn)
@@ -84,7 +84,7 @@ public sealed record PreflightPolicy(
     public static PreflightPolicy Load(string realPath, string displayName)
     {
         TomlTable table = TomlFile.Load(realPath, displayName);
-        var known = new HashSet<string>(CheckRules.Everything.Select(r => r.Id), StringComparer.Ordinal) { "ALL" };
+        var known = new HashSet<string>(AllRules.List.Select(r => r.Id), StringComparer.Ordinal) { "ALL" };
         PreflightPolicy policy = Default;
 
         foreach (KeyValuePair<string, object> entry in table)

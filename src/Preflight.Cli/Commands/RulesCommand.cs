@@ -14,7 +14,7 @@ public static class RulesCommand
         var command = new Command("rules", "List every rule: ID, default severity, direction, meaning.") { format };
         command.SetAction(parse =>
         {
-            IReadOnlyList<RuleInfo> rules = CheckRules.Everything;
+            IReadOnlyList<RuleInfo> rules = AllRules.List;
             switch (parse.GetValue(format))
             {
                 case "json":

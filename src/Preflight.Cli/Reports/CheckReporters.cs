@@ -334,7 +334,7 @@ public static class CheckSarifReporter
 
     public static string Write(CheckReport report, string toolVersion) => Json.Write(w =>
     {
-        IReadOnlyList<Protocol.RuleInfo> rules = CheckRules.Everything;
+        IReadOnlyList<Protocol.RuleInfo> rules = AllRules.List;
         var ruleIndex = rules.Select((r, i) => (r.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
 
         w.WriteStartObject();

@@ -3,17 +3,17 @@ using Preflight.Protocol.Walking;
 namespace Preflight.Protocol.Rules;
 
 /// <summary>proto3 enums are open, so the number survives decoding, but the receiver's code has no case for it.</summary>
-internal sealed class EnumValueUnknownToReceiver : IEnumValueRule
+internal sealed class EnumValueUnknownToReceiver : IEnumRule
 {
     public RuleInfo Info { get; } = new("ENUM_VALUE_UNKNOWN_TO_RECEIVER", Severity.Warn, Directions.RequestAndResponse,
         "The sender's enum has a value number the receiver's enum lacks: the receiver cannot act on it.");
 
-    public void Check(EnumValuePair pair, FindingSink sink)
+    public void Check(EnumPair pair, FindingSink sink)
     {
-        if (pair.ReceiverName is null)
+        foreach (var (number, name) in pair.SenderOnly)
         {
-            sink.Add(Info, pair.Subject,
-                $"the {pair.SenderSide} may send {pair.EnumName} value {pair.Number} ({pair.SenderName}), " +
+            sink.Add(Info, pair.RuntimeEnum + "." + name,
+                $"the {pair.SenderSide} may send {pair.SenderEnum} value {number} ({name}), " +
                 $"which the {pair.ReceiverSide}'s enum does not define",
                 direction: pair.DirectionName);
         }
@@ -27,7 +27,7 @@ internal sealed class EnumValueRenamed : IEnumValueRule
 
     public void Check(EnumValuePair pair, FindingSink sink)
     {
-        if (pair.ReceiverName is not null && pair.ReceiverName != pair.SenderName)
+        if (pair.ReceiverName != pair.SenderName)
         {
             sink.Add(Info, pair.Subject,
                 $"{pair.EnumName} value {pair.Number} is {pair.SenderName} on the {pair.SenderSide} and {pair.ReceiverName} " +

@@ -7,22 +7,20 @@ namespace Preflight.Protocol.Rules;
 /// the data is lost: in a request the agent ignores what the runtime asked for (warn); in a response the runtime
 /// merely misses extra information (info).
 /// </summary>
-internal sealed class FieldUnknownToReceiver : IFieldRule
+internal sealed class FieldUnknownToReceiver : IMessageRule
 {
     public RuleInfo Info { get; } = new("FIELD_UNKNOWN_TO_RECEIVER", Severity.Warn, Directions.RequestAndResponse,
         "The sender's message has a field number the receiver lacks: silently dropped (warn in requests, info in responses).");
 
-    public void Check(FieldPair pair, FindingSink sink)
+    public void Check(MessagePair pair, FindingSink sink)
     {
-        if (pair.Sender is null || pair.Receiver is not null)
+        foreach (var field in pair.SenderOnly)
         {
-            return;
+            sink.Add(Info, field.FullName,
+                $"the {pair.SenderSide} sends field {field.Number} ({field.Name}, {field.Describe()}) of {field.Owner}; " +
+                $"the {pair.ReceiverSide}'s message has no field {field.Number} and drops it silently",
+                pair.Flow == Flow.Request ? Severity.Warn : Severity.Info, pair.DirectionName);
         }
-        var field = pair.Sender;
-        sink.Add(Info, field.FullName,
-            $"the {pair.SenderSide} sends field {field.Number} ({field.Name}, {field.Describe()}) of {field.Owner}; " +
-            $"the {pair.ReceiverSide}'s message has no field {field.Number} and drops it silently",
-            pair.Flow == Flow.Request ? Severity.Warn : Severity.Info, pair.DirectionName);
     }
 }
 
@@ -34,11 +32,11 @@ internal sealed class FieldWireTypeChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (!pair.Both || pair.WireCompatible)
+        if (pair.WireCompatible)
         {
             return;
         }
-        var (sender, receiver) = (pair.Sender!, pair.Receiver!);
+        var (sender, receiver) = (pair.Sender, pair.Receiver);
         string senderWire = sender.Packed ? "packed LEN" : FieldTypes.WireName(sender.Class);
         string receiverWire = FieldTypes.WireName(receiver.Class);
         sink.Add(Info, pair.Subject,
@@ -58,7 +56,7 @@ internal sealed class FieldCardinalityChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (!pair.WireCompatible || pair.Sender!.Repeated == pair.Receiver!.Repeated)
+        if (!pair.WireCompatible || pair.Sender.Repeated == pair.Receiver.Repeated)
         {
             return;
         }
@@ -81,7 +79,7 @@ internal sealed class FieldPackingChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Is(f => f.Packable) && pair.Sender!.Packed != pair.Receiver!.Packed)
+        if (pair.WireCompatible && pair.Is(f => f.Packable) && pair.Sender.Packed != pair.Receiver.Packed)
         {
             sink.Add(Info, pair.Subject,
                 $"field {pair.Sender.Number} of {pair.Sender.Owner} is {(pair.Sender.Packed ? "packed" : "unpacked")} on the " +
@@ -103,11 +101,11 @@ internal sealed class FieldZigZagChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Sender!.Class == WireClass.Varint && pair.ExactlyOne(FieldTypes.IsZigZag))
+        if (pair.WireCompatible && pair.Sender.Class == WireClass.Varint && pair.ExactlyOne(FieldTypes.IsZigZag))
         {
             sink.Add(Info, pair.Subject,
                 $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}: zigzag and plain varints decode each other's values wrongly",
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}: zigzag and plain varints decode each other's values wrongly",
                 direction: pair.DirectionName);
         }
     }
@@ -125,8 +123,8 @@ internal sealed class FieldSignednessChanged : IFieldRule
             && pair.ExactlyOne(FieldTypes.IsSigned))
         {
             sink.Add(Info, pair.Subject,
-                $"field {pair.Sender!.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}: negative values turn into huge positive ones or the reverse",
+                $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}: negative values turn into huge positive ones or the reverse",
                 direction: pair.DirectionName);
         }
     }
@@ -140,13 +138,13 @@ internal sealed class FieldWidthChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Sender!.Class == WireClass.Varint && pair.Is(FieldTypes.IsInteger)
+        if (pair.WireCompatible && pair.Sender.Class == WireClass.Varint && pair.Is(FieldTypes.IsInteger)
             && pair.ExactlyOne(FieldTypes.Is64Bit))
         {
             bool truncates = FieldTypes.Is64Bit(pair.Sender);
             sink.Add(Info, pair.Subject,
                 $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}" +
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}" +
                 (truncates ? ": values above 32 bits are truncated" : ": the receiver is wider, every value survives"),
                 truncates ? Severity.Warn : Severity.Info, pair.DirectionName);
         }
@@ -161,11 +159,11 @@ internal sealed class FieldBoolIntegerChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Sender!.Class == WireClass.Varint && pair.ExactlyOne(FieldTypes.IsBool))
+        if (pair.WireCompatible && pair.Sender.Class == WireClass.Varint && pair.ExactlyOne(FieldTypes.IsBool))
         {
             sink.Add(Info, pair.Subject,
                 $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}: values collapse to true/false",
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}: values collapse to true/false",
                 direction: pair.DirectionName);
         }
     }
@@ -183,8 +181,8 @@ internal sealed class FieldEnumIntegerChanged : IFieldRule
             && !pair.ExactlyOne(FieldTypes.IsZigZag))
         {
             sink.Add(Info, pair.Subject,
-                $"field {pair.Sender!.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}: same varint encoding",
+                $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}: same varint encoding",
                 direction: pair.DirectionName);
         }
     }
@@ -201,8 +199,8 @@ internal sealed class FieldFloatIntegerChanged : IFieldRule
         if (pair.WireCompatible && pair.ExactlyOne(FieldTypes.IsFloat))
         {
             sink.Add(Info, pair.Subject,
-                $"field {pair.Sender!.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}: floating-point bits read as an integer or the reverse",
+                $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}: floating-point bits read as an integer or the reverse",
                 direction: pair.DirectionName);
         }
     }
@@ -219,10 +217,10 @@ internal sealed class FieldStringBytesChanged : IFieldRule
     {
         if (pair.WireCompatible && pair.Is(f => FieldTypes.IsString(f) || FieldTypes.IsBytes(f)) && pair.ExactlyOne(FieldTypes.IsString))
         {
-            bool strict = FieldTypes.IsString(pair.Receiver!);
+            bool strict = FieldTypes.IsString(pair.Receiver);
             sink.Add(Info, pair.Subject,
-                $"field {pair.Sender!.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} on the {pair.ReceiverSide}" +
+                $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} on the {pair.SenderSide} and " +
+                $"{pair.Receiver.Describe()} on the {pair.ReceiverSide}" +
                 (strict ? ": the receiver rejects the message when the bytes are not valid UTF-8" : ": the receiver accepts any bytes"),
                 strict ? Severity.Warn : Severity.Info, pair.DirectionName);
         }
@@ -241,12 +239,12 @@ internal sealed class FieldMessageBytesChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Sender!.Class == WireClass.LengthDelimited && pair.ExactlyOne(f => f.IsMessage))
+        if (pair.WireCompatible && pair.Sender.Class == WireClass.LengthDelimited && pair.ExactlyOne(f => f.IsMessage))
         {
-            bool quiet = FieldTypes.IsBytes(pair.Receiver!);
+            bool quiet = FieldTypes.IsBytes(pair.Receiver);
             sink.Add(Info, pair.Subject,
                 $"field {pair.Sender.Number} of {pair.Sender.Owner} is {pair.Sender.Describe()} ({pair.Sender.Name}) on the {pair.SenderSide} and " +
-                $"{pair.Receiver!.Describe()} ({pair.Receiver.Name}) on the {pair.ReceiverSide}: the receiver reads the data as something else entirely",
+                $"{pair.Receiver.Describe()} ({pair.Receiver.Name}) on the {pair.ReceiverSide}: the receiver reads the data as something else entirely",
                 quiet ? Severity.Warn : Severity.Block, pair.DirectionName);
         }
     }
@@ -261,7 +259,7 @@ internal sealed class FieldMessageTypeChanged : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Is(f => f.IsMessage) && pair.Sender!.TypeName != pair.Receiver!.TypeName
+        if (pair.WireCompatible && pair.Is(f => f.IsMessage) && pair.Sender.TypeName != pair.Receiver.TypeName
             && pair.NestedSeverity == Severity.Block)
         {
             sink.Add(Info, pair.Subject,
@@ -280,11 +278,11 @@ internal sealed class FieldRenamed : IFieldRule
 
     public void Check(FieldPair pair, FindingSink sink)
     {
-        if (pair.WireCompatible && pair.Sender!.Type == pair.Receiver!.Type && pair.Sender.Repeated == pair.Receiver.Repeated
+        if (pair.WireCompatible && pair.Sender.Type == pair.Receiver.Type && pair.Sender.Repeated == pair.Receiver.Repeated
             && pair.Sender.Name != pair.Receiver.Name)
         {
             sink.Add(Info, pair.Subject,
-                $"field {pair.Sender.Number} of {pair.Runtime!.Owner} is {pair.Runtime.Name} on the runtime and {pair.Agent!.Name} on the agent; " +
+                $"field {pair.Sender.Number} of {pair.Runtime.Owner} is {pair.Runtime.Name} on the runtime and {pair.Agent.Name} on the agent; " +
                 "names do not travel on the wire",
                 direction: pair.DirectionName);
         }

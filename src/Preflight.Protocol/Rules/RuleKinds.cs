@@ -2,7 +2,10 @@ using Preflight.Protocol.Walking;
 
 namespace Preflight.Protocol.Rules;
 
-/// <summary>A rule judges one pair the walker hands it and reports through the sink; it never walks by itself.</summary>
+/// <summary>
+/// A rule judges one pair or event the walker hands it and reports through the sink; it never walks by itself. As in
+/// buf, a pair rule sees only things both sides have, and what one side lacks is judged on the parent that holds it.
+/// </summary>
 internal interface IRule
 {
     RuleInfo Info { get; }
@@ -13,9 +16,16 @@ internal interface ISurfaceRule : IRule
     void Check(SurfacePair pair, FindingSink sink);
 }
 
+/// <summary>An expected service one side may lack.</summary>
 internal interface IServiceRule : IRule
 {
-    void Check(ServicePair pair, FindingSink sink);
+    void Check(ServicePresence service, FindingSink sink);
+}
+
+/// <summary>The runtime's methods of a service the agent provably lacks.</summary>
+internal interface IAbsentMethodsRule : IRule
+{
+    void Check(MethodsAbsentOnAgent absent, FindingSink sink);
 }
 
 internal interface IMethodRule : IRule
@@ -23,9 +33,21 @@ internal interface IMethodRule : IRule
     void Check(MethodPair pair, FindingSink sink);
 }
 
+/// <summary>A message pair as a whole: the fields one side lacks.</summary>
+internal interface IMessageRule : IRule
+{
+    void Check(MessagePair pair, FindingSink sink);
+}
+
 internal interface IFieldRule : IRule
 {
     void Check(FieldPair pair, FindingSink sink);
+}
+
+/// <summary>An enum pair as a whole: the values one side lacks.</summary>
+internal interface IEnumRule : IRule
+{
+    void Check(EnumPair pair, FindingSink sink);
 }
 
 internal interface IEnumValueRule : IRule

@@ -12,7 +12,7 @@ internal sealed class ServiceMissing : IServiceRule
     public RuleInfo Info { get; } = new("SERVICE_MISSING", Severity.Block, Directions.Both,
         "An expected service is proven absent on the agent (renamed package, say): every call to it fails.");
 
-    public void Check(ServicePair pair, FindingSink sink)
+    public void Check(ServicePresence pair, FindingSink sink)
     {
         if (pair.Runtime is not null && pair.Agent is null && pair.AgentPresence == Presence.Absent)
         {
@@ -38,7 +38,7 @@ internal sealed class ServiceUnverified : IServiceRule
     public RuleInfo Info { get; } = new("SERVICE_UNVERIFIED", Severity.Warn, Directions.Both,
         "The runtime uses a service the agent's binary shows nothing of, and nothing proves it absent: it was not compared.");
 
-    public void Check(ServicePair pair, FindingSink sink)
+    public void Check(ServicePresence pair, FindingSink sink)
     {
         if (pair.Runtime is not null && pair.Agent is null && pair.AgentPresence == Presence.Unknown)
         {
@@ -70,26 +70,26 @@ internal static class TypesUnresolved
 /// A method the runtime's client has and the agent provably lacks: its complete method list (a service descriptor,
 /// or its release's protocol) does not name it, or its registration strings do not. Required methods block.
 /// </summary>
-internal sealed class RpcMissing : IMethodRule
+internal sealed class RpcMissing : IAbsentMethodsRule
 {
     public RuleInfo Info { get; } = new("RPC_MISSING", Severity.Warn, Directions.Request,
         "The runtime has a method the agent provably lacks: calls fail with Unimplemented / \"does not exist\"; blocks when the method is required.");
 
-    public void Check(MethodPair pair, FindingSink sink)
+    public void Check(MethodsAbsentOnAgent absent, FindingSink sink)
     {
-        if (pair.Agent is not null)
+        foreach (var method in absent.Methods)
         {
-            return;
-        }
-        if (pair.Required)
-        {
-            sink.Add(Info, pair.Subject,
-                $"the agent does not serve {pair.Subject}, which the runtime's release calls on every sandbox ({pair.AbsenceProof})", Severity.Block);
-        }
-        else
-        {
-            sink.Add(Info, pair.Subject,
-                $"the runtime knows {pair.Subject} but the agent does not serve it ({pair.AbsenceProof}): if the runtime calls it, the call fails");
+            string subject = MethodsAbsentOnAgent.SubjectOf(method);
+            if (absent.IsRequired(method))
+            {
+                sink.Add(Info, subject,
+                    $"the agent does not serve {subject}, which the runtime's release calls on every sandbox ({absent.AbsenceProof})", Severity.Block);
+            }
+            else
+            {
+                sink.Add(Info, subject,
+                    $"the runtime knows {subject} but the agent does not serve it ({absent.AbsenceProof}): if the runtime calls it, the call fails");
+            }
         }
     }
 }
@@ -105,7 +105,7 @@ internal sealed class RpcStreamingChanged : IMethodRule
         {
             return;
         }
-        var (runtime, agent) = (pair.Runtime, pair.Agent!);
+        var (runtime, agent) = (pair.Runtime, pair.Agent);
         if (runtime.ClientStreaming != agent.ClientStreaming || runtime.ServerStreaming != agent.ServerStreaming)
         {
             sink.Add(Info, pair.Subject,
@@ -133,7 +133,7 @@ internal sealed class RpcRequestChanged : IMethodRule
 
     public void Check(MethodPair pair, FindingSink sink)
     {
-        if (pair.BothHaveTypes && pair.Runtime.InputType != pair.Agent!.InputType && pair.RequestSeverity == Severity.Block)
+        if (pair.BothHaveTypes && pair.Runtime.InputType != pair.Agent.InputType && pair.RequestSeverity == Severity.Block)
         {
             sink.Add(Info, pair.Subject,
                 $"the runtime sends {pair.Runtime.InputType} to {pair.Subject}, the agent expects {pair.Agent.InputType}, and they are not wire-compatible",
@@ -149,7 +149,7 @@ internal sealed class RpcResponseChanged : IMethodRule
 
     public void Check(MethodPair pair, FindingSink sink)
     {
-        if (pair.BothHaveTypes && pair.Runtime.OutputType != pair.Agent!.OutputType && pair.ResponseSeverity == Severity.Block)
+        if (pair.BothHaveTypes && pair.Runtime.OutputType != pair.Agent.OutputType && pair.ResponseSeverity == Severity.Block)
         {
             sink.Add(Info, pair.Subject,
                 $"the agent answers {pair.Subject} with {pair.Agent.OutputType}, the runtime expects {pair.Runtime.OutputType}, and they are not wire-compatible",

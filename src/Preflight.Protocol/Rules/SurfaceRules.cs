@@ -5,8 +5,11 @@ namespace Preflight.Protocol.Rules;
 /// <summary>A side with no descriptors and no method strings: nothing about it can be checked, which is not a pass.</summary>
 internal sealed class ProtocolUnverified : ISurfaceRule
 {
-    public RuleInfo Info { get; } = new("PROTOCOL_UNVERIFIED", Severity.Warn, Directions.Both,
+    /// <summary>Also what the walker reports when no method could be compared on both sides.</summary>
+    public static RuleInfo Rule { get; } = new("PROTOCOL_UNVERIFIED", Severity.Warn, Directions.Both,
         "One side shows no protocol facts at all (no descriptors, no method strings): nothing could be compared.");
+
+    public RuleInfo Info => Rule;
 
     public void Check(SurfacePair pair, FindingSink sink)
     {

@@ -25,29 +25,34 @@ internal enum WireClass
 internal sealed record SurfacePair(ProtocolSurface Runtime, ProtocolSurface Agent, CompatibilityOptions Options);
 
 /// <summary>
-/// An expected service as each side has it; either may be null. AgentPresence says whether the agent has it when
-/// Agent is null: proven absent by its bytes, present (paths of it occur), or unknown.
+/// An expected service as each side shows it: not a pair but a presence event, since the service rules judge only
+/// what one side lacks. Either side may be null; AgentPresence says whether the agent has it when Agent is null:
+/// proven absent by its bytes, present (paths of it occur), or unknown.
 /// </summary>
-internal sealed record ServicePair(string Name, ServiceSurface? Runtime, ServiceSurface? Agent, Presence AgentPresence);
+internal sealed record ServicePresence(string Name, ServiceSurface? Runtime, ServiceSurface? Agent, Presence AgentPresence);
 
 /// <summary>
-/// A method the runtime knows, paired with the agent's method of the same name (null when the agent lacks it).
-/// RequestSeverity/ResponseSeverity are the worst findings the walker met inside the request/response types
-/// (null when nothing was found or the types could not be compared).
+/// A method both sides have. RequestSeverity/ResponseSeverity are the worst findings the walker met inside the
+/// request/response types (null when nothing was found or the types could not be compared).
 /// </summary>
-internal sealed record MethodPair(
-    MethodSurface Runtime,
-    MethodSurface? Agent,
-    bool Required,
-    Severity? RequestSeverity,
-    Severity? ResponseSeverity)
+internal sealed record MethodPair(MethodSurface Runtime, MethodSurface Agent, Severity? RequestSeverity, Severity? ResponseSeverity)
 {
-    /// <summary>When Agent is null: what proves the agent lacks the method (the walker pairs no unproven absence).</summary>
-    public string AbsenceProof { get; init; } = "";
-
     public string Subject => Runtime.Service + "." + Runtime.Name;
 
-    public bool BothHaveTypes => Agent is not null && Runtime.HasTypes && Agent.HasTypes;
+    public bool BothHaveTypes => Runtime.HasTypes && Agent.HasTypes;
+}
+
+/// <summary>
+/// The runtime's methods of one service that the agent provably lacks, judged on the service the way buf judges a
+/// deletion on its parent. AbsenceProof says what proves it (the walker pairs no unproven absence).
+/// </summary>
+internal sealed record MethodsAbsentOnAgent(string Service, IReadOnlyList<MethodSurface> Methods, IReadOnlySet<string> RequiredRpcs, string AbsenceProof)
+{
+    /// <summary>Whether the runtime's release calls this method on every sandbox (required.tsv or the policy).</summary>
+    public bool IsRequired(MethodSurface method) =>
+        RequiredRpcs.Contains(method.FullName) || RequiredRpcs.Contains(method.Service + "." + method.Name);
+
+    public static string SubjectOf(MethodSurface method) => method.Service + "." + method.Name;
 }
 
 /// <summary>One side's field, with what decides how it travels on the wire.</summary>
@@ -89,17 +94,39 @@ internal sealed record FieldShape(string Owner, FieldDescriptorProto Field, bool
 }
 
 /// <summary>
-/// A field number in a message pair: the sender's field and the receiver's (either may be null). NestedSeverity is
-/// the worst finding inside the two message types when both sides are messages.
+/// A message pair (sender's type, receiver's type) with both sides' fields by number, for the rules that judge what
+/// one side lacks: buf's shape, where a deleted field is judged on its parent message.
 /// </summary>
-internal sealed record FieldPair(FieldShape? Sender, FieldShape? Receiver, Flow Flow, Severity? NestedSeverity)
+internal sealed record MessagePair(
+    IReadOnlyDictionary<int, FieldShape> SenderFields,
+    IReadOnlyDictionary<int, FieldShape> ReceiverFields,
+    Flow Flow)
 {
-    public FieldShape? Runtime => Flow == Flow.Request ? Sender : Receiver;
+    public string SenderSide => Flow == Flow.Request ? "runtime" : "agent";
 
-    public FieldShape? Agent => Flow == Flow.Request ? Receiver : Sender;
+    public string ReceiverSide => Flow == Flow.Request ? "agent" : "runtime";
 
-    /// <summary>Named as the runtime knows it when it does: the runtime is what the user upgrades and reads.</summary>
-    public string Subject => (Runtime ?? Agent)!.FullName;
+    public string DirectionName => Flow == Flow.Request ? "request" : "response";
+
+    /// <summary>The sender's fields whose numbers the receiver's message does not have, by number.</summary>
+    public IEnumerable<FieldShape> SenderOnly => SenderFields
+        .Where(f => !ReceiverFields.ContainsKey(f.Key))
+        .OrderBy(f => f.Key)
+        .Select(f => f.Value);
+}
+
+/// <summary>
+/// One field number both messages of a pair have: the sender's field and the receiver's. NestedSeverity is the worst
+/// finding inside the two message types when both sides are messages.
+/// </summary>
+internal sealed record FieldPair(FieldShape Sender, FieldShape Receiver, Flow Flow, Severity? NestedSeverity)
+{
+    public FieldShape Runtime => Flow == Flow.Request ? Sender : Receiver;
+
+    public FieldShape Agent => Flow == Flow.Request ? Receiver : Sender;
+
+    /// <summary>Named as the runtime knows it: the runtime is what the user upgrades and reads.</summary>
+    public string Subject => Runtime.FullName;
 
     public string SenderSide => Flow == Flow.Request ? "runtime" : "agent";
 
@@ -107,23 +134,40 @@ internal sealed record FieldPair(FieldShape? Sender, FieldShape? Receiver, Flow 
 
     public string DirectionName => Flow == Flow.Request ? "request" : "response";
 
-    public bool Both => Sender is not null && Receiver is not null;
-
     /// <summary>
     /// Whether the receiver's parser accepts what the sender writes: same wire class, and a packed repeated field
     /// (one length-delimited record) never lands on a singular numeric field. Parsers accept packed and unpacked
     /// encodings for any repeated numeric field, so packing alone never breaks the wire.
     /// </summary>
-    public bool WireCompatible =>
-        Both && Sender!.Class == Receiver!.Class && !(Sender.Packed && !Receiver.Repeated);
+    public bool WireCompatible => Sender.Class == Receiver.Class && !(Sender.Packed && !Receiver.Repeated);
 
-    public bool Is(Func<FieldShape, bool> test) => Both && test(Sender!) && test(Receiver!);
+    public bool Is(Func<FieldShape, bool> test) => test(Sender) && test(Receiver);
 
-    public bool ExactlyOne(Func<FieldShape, bool> test) => Both && test(Sender!) != test(Receiver!);
+    public bool ExactlyOne(Func<FieldShape, bool> test) => test(Sender) != test(Receiver);
 }
 
-/// <summary>One enum value number as each side names it (Receiver null when the receiver lacks the number).</summary>
-internal sealed record EnumValuePair(string EnumName, int Number, string SenderName, string? ReceiverName, Flow Flow, string Subject)
+/// <summary>
+/// An enum pair: the sender's values (the first name of each number; with allow_alias several names share one) and
+/// the receiver's names by number, for the rule that judges what the receiver lacks. RuntimeEnum names subjects.
+/// </summary>
+internal sealed record EnumPair(
+    string SenderEnum,
+    string RuntimeEnum,
+    IReadOnlyList<(int Number, string Name)> SenderValues,
+    IReadOnlyDictionary<int, string> ReceiverNames,
+    Flow Flow)
+{
+    public string SenderSide => Flow == Flow.Request ? "runtime" : "agent";
+
+    public string ReceiverSide => Flow == Flow.Request ? "agent" : "runtime";
+
+    public string DirectionName => Flow == Flow.Request ? "request" : "response";
+
+    public IEnumerable<(int Number, string Name)> SenderOnly => SenderValues.Where(v => !ReceiverNames.ContainsKey(v.Number));
+}
+
+/// <summary>One enum value number both sides define, as each side names it.</summary>
+internal sealed record EnumValuePair(string EnumName, int Number, string SenderName, string ReceiverName, Flow Flow, string Subject)
 {
     public string SenderSide => Flow == Flow.Request ? "runtime" : "agent";
 
@@ -141,8 +185,13 @@ internal static class FieldTypes
         FieldType.Fixed64 or FieldType.Sfixed64 or FieldType.Double => WireClass.Fixed64,
         FieldType.Fixed32 or FieldType.Sfixed32 or FieldType.Float => WireClass.Fixed32,
         FieldType.Group => WireClass.Group,
-        _ => WireClass.LengthDelimited,
+        FieldType.String or FieldType.Bytes or FieldType.Message => WireClass.LengthDelimited,
+        // ProtocolSurface refuses descriptors with such a field, so reaching here is a bug, not bad input.
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a protobuf field type"),
     };
+
+    /// <summary>Whether a descriptor's field type is one protobuf defines (Google.Protobuf keeps any number it reads).</summary>
+    public static bool IsKnown(FieldType type) => Enum.IsDefined(type);
 
     public static string Keyword(FieldType type) => type switch
     {

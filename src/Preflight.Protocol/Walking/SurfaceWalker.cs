@@ -66,7 +66,7 @@ internal sealed class SurfaceWalker
         // Whatever the reason, a pass needs a comparison that happened.
         if (MethodsCompared == 0 && !sink.Sorted().Any(f => f.Severity >= Severity.Warn))
         {
-            sink.Add(RuleCatalog.SurfaceRules.OfType<ProtocolUnverified>().Single().Info, "protocol",
+            sink.Add(ProtocolUnverified.Rule, "protocol",
                 "no method of the expected services could be compared on both sides");
         }
         return sink.Sorted();
@@ -77,10 +77,10 @@ internal sealed class SurfaceWalker
         runtime.Services.TryGetValue(name, out var runtimeService);
         agent.Services.TryGetValue(name, out var agentService);
         Presence agentPresence = agentService is not null ? Presence.Present : agent.ProbeService(name);
-        var pair = new ServicePair(name, runtimeService, agentService, agentPresence);
+        var presence = new ServicePresence(name, runtimeService, agentService, agentPresence);
         foreach (var rule in RuleCatalog.ServiceRules)
         {
-            rule.Check(pair, sink);
+            rule.Check(presence, sink);
         }
         if (runtimeService is null || agentPresence != Presence.Present)
         {
@@ -90,6 +90,7 @@ internal sealed class SurfaceWalker
             .Concat(agentService?.Methods.Select(m => m.Name) ?? [])
             .ToHashSet(StringComparer.Ordinal);
         var unverified = new List<string>();
+        var absent = new List<MethodSurface>();
         int untypedOnRuntime = 0, untypedOnAgent = 0, paired = 0;
         // Only the runtime's methods matter: a method only the agent serves is never called.
         foreach (var runtimeMethod in runtimeService.Methods)
@@ -108,14 +109,24 @@ internal sealed class SurfaceWalker
                         continue;
                 }
             }
-            agentMethod = WithOwnMessagesTyped(agentMethod, runtimeMethod);
-            if (agentMethod is not null)
+            if (agentMethod is null)
             {
-                paired++;
-                untypedOnRuntime += runtimeMethod.HasTypes ? 0 : 1;
-                untypedOnAgent += agentMethod.HasTypes ? 0 : 1;
+                absent.Add(runtimeMethod);
+                continue;
             }
-            WalkMethod(runtimeMethod, agentMethod, AbsenceProof(agentService));
+            agentMethod = WithOwnMessagesTyped(agentMethod, runtimeMethod);
+            paired++;
+            untypedOnRuntime += runtimeMethod.HasTypes ? 0 : 1;
+            untypedOnAgent += agentMethod.HasTypes ? 0 : 1;
+            WalkMethod(runtimeMethod, agentMethod);
+        }
+        if (absent.Count > 0)
+        {
+            var absentMethods = new MethodsAbsentOnAgent(name, absent, requiredRpcs, AbsenceProof(agentService));
+            foreach (var rule in RuleCatalog.AbsentMethodsRules)
+            {
+                rule.Check(absentMethods, sink);
+            }
         }
         foreach (var (side, untyped) in new[] { ("runtime", untypedOnRuntime), ("agent", untypedOnAgent) })
         {
@@ -144,10 +155,10 @@ internal sealed class SurfaceWalker
     /// runtime's signature when the agent's own descriptors define both of its types, so the field rules judge the
     /// agent's own messages against the runtime's.
     /// </summary>
-    private MethodSurface? WithOwnMessagesTyped(MethodSurface? agentMethod, MethodSurface runtimeMethod)
+    private MethodSurface WithOwnMessagesTyped(MethodSurface agentMethod, MethodSurface runtimeMethod)
     {
-        if (agentMethod is null || agentMethod.HasTypes || !runtimeMethod.HasTypes
-            || !agent.Defines(runtimeMethod.InputType!) || !agent.Defines(runtimeMethod.OutputType!))
+        if (agentMethod.HasTypes || runtimeMethod is not { InputType: string input, OutputType: string output }
+            || !agent.Defines(input) || !agent.Defines(output))
         {
             return agentMethod;
         }
@@ -173,19 +184,18 @@ internal sealed class SurfaceWalker
         _ => "the agent registers its methods as path strings and no path of this one occurs in its binary",
     };
 
-    private void WalkMethod(MethodSurface runtimeMethod, MethodSurface? agentMethod, string absenceProof)
+    private void WalkMethod(MethodSurface runtimeMethod, MethodSurface agentMethod)
     {
         Severity? request = null;
         Severity? response = null;
-        if (agentMethod is not null && runtimeMethod.HasTypes && agentMethod.HasTypes)
+        if (runtimeMethod is { InputType: string runtimeInput, OutputType: string runtimeOutput }
+            && agentMethod is { InputType: string agentInput, OutputType: string agentOutput })
         {
-            request = WalkMessages(runtimeMethod.InputType!, agentMethod.InputType!, Flow.Request, sink);
-            response = WalkMessages(agentMethod.OutputType!, runtimeMethod.OutputType!, Flow.Response, sink);
+            request = WalkMessages(runtimeInput, agentInput, Flow.Request, sink);
+            response = WalkMessages(agentOutput, runtimeOutput, Flow.Response, sink);
             MethodsCompared++;
         }
-        bool required = requiredRpcs.Contains(runtimeMethod.FullName)
-            || requiredRpcs.Contains(runtimeMethod.Service + "." + runtimeMethod.Name);
-        var pair = new MethodPair(runtimeMethod, agentMethod, required, request, response) { AbsenceProof = absenceProof };
+        var pair = new MethodPair(runtimeMethod, agentMethod, request, response);
         foreach (var rule in RuleCatalog.MethodRules)
         {
             rule.Check(pair, sink);
@@ -241,27 +251,28 @@ internal sealed class SurfaceWalker
     {
         bool senderProto3 = IsProto3(SenderOf(flow), senderType);
         bool receiverProto3 = IsProto3(ReceiverOf(flow), receiverType);
-        var senderFields = ByNumber(senderMessage);
-        var receiverFields = ByNumber(receiverMessage);
-        var numbers = new SortedSet<int>(senderFields.Keys);
-        numbers.UnionWith(receiverFields.Keys);
-        foreach (int number in numbers)
+        var messages = new MessagePair(
+            ByNumber(senderType, senderMessage, senderProto3), ByNumber(receiverType, receiverMessage, receiverProto3), flow);
+        foreach (var rule in RuleCatalog.MessageRules)
         {
-            var s = senderFields.TryGetValue(number, out var sf) ? new FieldShape(senderType, sf, senderProto3) : null;
-            var r = receiverFields.TryGetValue(number, out var rf) ? new FieldShape(receiverType, rf, receiverProto3) : null;
-            Severity? nested = null;
-            if (s is not null && r is not null)
+            rule.Check(messages, scope);
+        }
+        foreach (var (number, sender) in messages.SenderFields.OrderBy(f => f.Key))
+        {
+            if (!messages.ReceiverFields.TryGetValue(number, out var receiver))
             {
-                if (s.IsMessage && r.IsMessage)
-                {
-                    nested = WalkMessages(s.TypeName, r.TypeName, flow, scope);
-                }
-                else if (s.IsEnum && r.IsEnum)
-                {
-                    WalkEnums(s.TypeName, r.TypeName, flow, scope);
-                }
+                continue;
             }
-            var pair = new FieldPair(s, r, flow, nested);
+            Severity? nested = null;
+            if (sender.IsMessage && receiver.IsMessage)
+            {
+                nested = WalkMessages(sender.TypeName, receiver.TypeName, flow, scope);
+            }
+            else if (sender.IsEnum && receiver.IsEnum)
+            {
+                WalkEnums(sender.TypeName, receiver.TypeName, flow, scope);
+            }
+            var pair = new FieldPair(sender, receiver, flow, nested);
             foreach (var rule in RuleCatalog.FieldRules)
             {
                 rule.Check(pair, scope);
@@ -287,17 +298,29 @@ internal sealed class SurfaceWalker
         {
             receiverNames.TryAdd(value.Number, value.Name);
         }
-        string runtimeEnum = flow == Flow.Request ? senderType : receiverType;
+        var senderValues = new List<(int Number, string Name)>();
         var seen = new HashSet<int>();
         foreach (var value in senderEnum.Value)
         {
-            if (!seen.Add(value.Number))
+            if (seen.Add(value.Number))
+            {
+                senderValues.Add((value.Number, value.Name));
+            }
+        }
+        string runtimeEnum = flow == Flow.Request ? senderType : receiverType;
+        var enums = new EnumPair(senderType, runtimeEnum, senderValues, receiverNames, flow);
+        foreach (var rule in RuleCatalog.EnumRules)
+        {
+            rule.Check(enums, scope);
+        }
+        foreach (var (number, senderName) in senderValues)
+        {
+            if (!receiverNames.TryGetValue(number, out string? receiverName))
             {
                 continue;
             }
-            receiverNames.TryGetValue(value.Number, out string? receiverName);
-            string runtimeName = flow == Flow.Request ? value.Name : receiverName ?? value.Name;
-            var pair = new EnumValuePair(senderType, value.Number, value.Name, receiverName, flow, runtimeEnum + "." + runtimeName);
+            string runtimeName = flow == Flow.Request ? senderName : receiverName;
+            var pair = new EnumValuePair(senderType, number, senderName, receiverName, flow, runtimeEnum + "." + runtimeName);
             foreach (var rule in RuleCatalog.EnumValueRules)
             {
                 rule.Check(pair, scope);
@@ -317,12 +340,13 @@ internal sealed class SurfaceWalker
     private static bool IsProto3(ProtocolSurface surface, string message) =>
         surface.SyntaxByMessage.TryGetValue(message, out string? syntax) && syntax == "proto3";
 
-    private static Dictionary<int, FieldDescriptorProto> ByNumber(DescriptorProto message)
+    /// <summary>A message's fields by number; a number declared twice (invalid, but readable) keeps its first field.</summary>
+    private static Dictionary<int, FieldShape> ByNumber(string owner, DescriptorProto message, bool proto3)
     {
-        var fields = new Dictionary<int, FieldDescriptorProto>();
+        var fields = new Dictionary<int, FieldShape>();
         foreach (var field in message.Field)
         {
-            fields.TryAdd(field.Number, field);
+            fields.TryAdd(field.Number, new FieldShape(owner, field, proto3));
         }
         return fields;
     }
