@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Preflight.Binaries;
 using Preflight.Checking.Policy;
+using Preflight.Formats;
 using Preflight.Host;
 using Preflight.Host.Config;
 using Preflight.Imaging;

@@ -1,3 +1,5 @@
+using Preflight.Formats;
+using Preflight.Formats.Streams;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;
 using Preflight.Imaging.Layouts;

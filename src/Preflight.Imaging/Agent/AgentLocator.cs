@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Preflight.Formats;
 using Preflight.Imaging.FileSystems;
 
 namespace Preflight.Imaging.Agent;
@@ -27,7 +28,6 @@ public static class AgentLocator
     // systemd's precedence: /etc overrides the vendor directories.
     private static readonly string[] UnitDirectories = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
     private static readonly string[] CommandSearchPath = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"];
-    private static ReadOnlySpan<byte> ElfMagic => [0x7F, (byte)'E', (byte)'L', (byte)'F'];
 
     public static AgentLocation? Locate(IFileSystem fs)
     {
@@ -196,8 +196,7 @@ public static class AgentLocator
     private static bool StartsWithElf(IFileSystem fs, string path)
     {
         using Stream stream = fs.OpenFile(path);
-        Span<byte> head = stackalloc byte[4];
-        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual(ElfMagic);
+        return ElfMagic.StartsWith(stream);
     }
 
     private static string ReadText(IFileSystem fs, string path, long maxBytes)

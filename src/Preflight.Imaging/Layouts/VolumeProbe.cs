@@ -1,3 +1,4 @@
+using Preflight.Formats.Streams;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.FileSystems.Erofs;
 using Preflight.Imaging.FileSystems.Ext4;

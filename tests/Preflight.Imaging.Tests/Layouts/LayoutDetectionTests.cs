@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Preflight.Formats.Streams;
 using Preflight.Imaging;
 using Preflight.Imaging.Layouts;
 using Preflight.Tests;

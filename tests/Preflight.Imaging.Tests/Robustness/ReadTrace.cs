@@ -1,3 +1,4 @@
+using Preflight.Formats.Streams;
 using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;

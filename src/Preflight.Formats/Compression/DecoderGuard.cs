@@ -1,6 +1,8 @@
 using SharpCompress.Common;
 
-namespace Preflight.Imaging.Compression;
+using Preflight.Formats.Streams;
+
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// The decoders this project uses from others, each with the exception types it raises on corrupt input. They
