@@ -1,5 +1,7 @@
 using Preflight.Binaries;
 using Preflight.Host.Config;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
@@ -14,7 +16,7 @@ public sealed record SideSummary(
     string Path,
     string? Version,
     string? Commit,
-    string? Transport,
+    RpcTransport Transport,
     int Descriptors,
     int Methods,
     string? Fingerprint,
@@ -47,7 +49,7 @@ public sealed record SideSummary(
 }
 
 /// <summary>The guest image side: the image and where its agent was found.</summary>
-public sealed record ImageSummary(string Path, string Layout, string FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion);
+public sealed record ImageSummary(string Path, ImageLayout Layout, FileSystemType FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion);
 
 /// <summary>
 /// One checked target: a (configuration, hypervisor section) with its image and runtime, or a configuration that

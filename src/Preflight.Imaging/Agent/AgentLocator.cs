@@ -104,8 +104,8 @@ public static class AgentLocator
     {
         long fits = image.FileSystemType switch
         {
-            "ext4" or "xfs" => image.PartitionLength,
-            "erofs" => image.PartitionLength * MaxCompressionRatio,
+            FileSystemType.Ext4 or FileSystemType.Xfs => image.PartitionLength,
+            FileSystemType.Erofs => image.PartitionLength * MaxCompressionRatio,
             _ => DefaultMaxAgentBytes,
         };
         using Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath);
@@ -113,7 +113,7 @@ public static class AgentLocator
         {
             throw new ImageFormatException(image.Path, null,
                 $"agent {agent.ResolvedPath} claims {stream.Length} bytes, more than its {image.PartitionLength}-byte " +
-                $"{image.FileSystemType} file system can hold (a damaged size field)");
+                $"{image.FileSystemType.Name()} file system can hold (a damaged size field)");
         }
         return ReadAll(stream, image.FileSystem, agent, DefaultMaxAgentBytes);
     }
@@ -207,7 +207,7 @@ public static class AgentLocator
         return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
-    internal static string SourceOf(IFileSystem fs) => fs is ReadOnlyFileSystem ro ? ro.SourceName : fs.FileSystemType;
+    internal static string SourceOf(IFileSystem fs) => fs is ReadOnlyFileSystem ro ? ro.SourceName : fs.FileSystemType.Name();
 
     private static string FileName(string path) => path[(path.LastIndexOf('/') + 1)..];
 }

@@ -31,7 +31,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         _limits = limits;
     }
 
-    public override string FileSystemType => "cpio";
+    public override FileSystemType FileSystemType => FileSystemType.Cpio;
 
     /// <summary>How each stretch of the file is stored, in file order (e.g. none then gzip for an early-microcode initrd).</summary>
     public IReadOnlyList<CompressionFormat> Compressions => _segments.Select(s => s.Compression).ToList();

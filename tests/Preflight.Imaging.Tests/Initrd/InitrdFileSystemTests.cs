@@ -4,6 +4,7 @@ using Preflight.Imaging;
 using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;
+using Preflight.Imaging.Layouts;
 using Preflight.Tests;
 
 namespace Preflight.Imaging.Tests.Initrd;
@@ -30,7 +31,7 @@ public sealed class InitrdFileSystemTests
         Assert.True(InitrdFileSystem.Probe(file));
         using InitrdFileSystem fs = OpenInitrd(name, file);
 
-        Assert.Equal("cpio", fs.FileSystemType);
+        Assert.Equal(FileSystemType.Cpio, fs.FileSystemType);
         Assert.Equal([compression], fs.Compressions);
         foreach (string listed in File.ReadAllLines(TestData.Generated("initrd", "initrd.list")).Where(l => l != "."))
         {
@@ -127,8 +128,8 @@ public sealed class InitrdFileSystemTests
     public void Guest_image_recognises_an_initrd()
     {
         using OpenedImage opened = GuestImage.Open(TestData.Generated("initrd", "initrd-gzip.img"));
-        Assert.Equal("initrd", opened.Layout);
-        Assert.Equal("cpio", opened.FileSystemType);
+        Assert.Equal(ImageLayout.Initrd, opened.Layout);
+        Assert.Equal(FileSystemType.Cpio, opened.FileSystemType);
         Assert.Empty(opened.Partitions);
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
