@@ -1,5 +1,6 @@
 using Preflight.Binaries;
 using Preflight.Host.Config;
+using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
@@ -49,7 +50,7 @@ public sealed record SideSummary(
 }
 
 /// <summary>The guest image side: the image and where its agent was found.</summary>
-public sealed record ImageSummary(string Path, ImageLayout Layout, FileSystemType FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion);
+public sealed record ImageSummary(string Path, ImageLayout Layout, FileSystemType FileSystem, string? AgentPath, AgentFoundBy? AgentFoundBy, string? OsBuilderAgentVersion);
 
 /// <summary>
 /// One checked target: a (configuration, hypervisor section) with its image and runtime, or a configuration that

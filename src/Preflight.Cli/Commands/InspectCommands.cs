@@ -85,7 +85,7 @@ public static class InspectCommands
         {
             x.WriteString("path", agent.ResolvedPath);
             x.WriteString("namedAs", agent.Path);
-            x.WriteString("foundBy", agent.FoundBy);
+            x.WriteString("foundBy", agent.FoundBy.Name());
             x.WriteNumber("size", agent.Length);
             x.StringOrNull("sha256", image.AgentFacts?.Sha256);
             x.StringOrNull("version", image.AgentFacts?.Version?.Version);
@@ -124,7 +124,7 @@ public static class InspectCommands
         if (image.Agent is AgentLocation agent)
         {
             string via = agent.Path == agent.ResolvedPath ? "" : $" (via {agent.Path})";
-            o.WriteLine($"agent       {agent.ResolvedPath}{via}, found by {agent.FoundBy}, {agent.Length} bytes");
+            o.WriteLine($"agent       {agent.ResolvedPath}{via}, found by {agent.FoundBy.Name()}, {agent.Length} bytes");
             if (image.AgentFacts is BinaryFacts facts)
             {
                 o.WriteLine($"  sha256    {facts.Sha256}");

@@ -3,6 +3,7 @@ using Preflight.Binaries;
 using Preflight.Checking;
 using Preflight.Checking.Policy;
 using Preflight.Host.Config;
+using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
@@ -291,7 +292,7 @@ public static class CheckJsonReporter
         x.WriteString("layout", i.Layout.Name());
         x.WriteString("filesystem", i.FileSystem.Name());
         x.StringOrNull("agentPath", i.AgentPath);
-        x.StringOrNull("agentFoundBy", i.AgentFoundBy);
+        x.StringOrNull("agentFoundBy", i.AgentFoundBy?.Name());
         x.StringOrNull("osbuilderAgentVersion", i.OsBuilderAgentVersion);
     });
 

@@ -43,7 +43,7 @@ public static class AgentLocator
             if (FileName(target.Path).Contains("kata-agent", StringComparison.Ordinal)
                 || (defaultAgent is not null && SameContent(fs, target, defaultAgent)))
             {
-                return new AgentLocation(init, target.Path, "init", target.Length, null);
+                return new AgentLocation(init, target.Path, AgentFoundBy.Init, target.Length, null);
             }
         }
 
@@ -61,14 +61,14 @@ public static class AgentLocator
                 FileSystemEntry? agent = RegularFile(fs, candidate);
                 if (agent is not null)
                 {
-                    return new AgentLocation(candidate, agent.Path, "systemd-unit", agent.Length, unitPath);
+                    return new AgentLocation(candidate, agent.Path, AgentFoundBy.SystemdUnit, agent.Length, unitPath);
                 }
             }
         }
 
         if (defaultAgent is not null)
         {
-            return new AgentLocation(DefaultPath, defaultAgent.Path, "default-path", defaultAgent.Length, null);
+            return new AgentLocation(DefaultPath, defaultAgent.Path, AgentFoundBy.DefaultPath, defaultAgent.Length, null);
         }
 
         foreach (string init in InitPaths)
@@ -76,7 +76,7 @@ public static class AgentLocator
             FileSystemEntry? target = RegularFile(fs, init);
             if (target is not null && !LooksLikeSystemd(target.Path) && StartsWithElf(fs, target.Path))
             {
-                return new AgentLocation(init, target.Path, "init", target.Length, null);
+                return new AgentLocation(init, target.Path, AgentFoundBy.Init, target.Length, null);
             }
         }
         return null;

@@ -133,7 +133,7 @@ public sealed class InitrdFileSystemTests
         Assert.Empty(opened.Partitions);
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
-        Assert.Equal("init", agent.FoundBy);
+        Assert.Equal(AgentFoundBy.Init, agent.FoundBy);
         Assert.Equal("/sbin/init", agent.ResolvedPath);
         Assert.Equal(AgentSha, AgentLocator.Sha256Hex(opened.FileSystem, agent));
     }

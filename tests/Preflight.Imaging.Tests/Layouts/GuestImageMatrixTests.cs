@@ -36,7 +36,7 @@ public sealed class GuestImageMatrixTests(ITestOutputHelper output)
 
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
-        Assert.Equal("systemd-unit", agent.FoundBy);
+        Assert.Equal(AgentFoundBy.SystemdUnit, agent.FoundBy);
         Assert.Equal("/usr/bin/kata-agent", agent.ResolvedPath);
         Assert.Equal("/usr/lib/systemd/system/kata-agent.service", agent.Unit);
         Assert.Equal(expectedSha, AgentLocator.Sha256Hex(AgentLocator.ReadAgent(opened.FileSystem, agent)));
