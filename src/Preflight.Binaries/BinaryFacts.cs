@@ -11,16 +11,16 @@ public sealed record BinaryFacts(
     ElfInfo? Elf,
     IReadOnlyList<EmbeddedDescriptor> Descriptors,
     IReadOnlyList<MethodEvidence> Methods,
-    string? Transport,
+    RpcTransport Transport,
     GoBuildInfo? Go,
     VersionFacts? Version,
     IReadOnlyList<ConstantEvidence> Constants)
 {
     /// <summary>
-    /// Every RPC library the binary links ("grpc", "ttrpc"), sorted. Transport is set only when this names exactly
-    /// one; a binary linking both (a containerd client) leaves Transport null and lists both here.
+    /// Every RPC library the binary links (gRPC before ttrpc). Transport is set only when this names exactly one; a
+    /// binary linking both (a containerd client) leaves Transport Unknown and lists both here.
     /// </summary>
-    public IReadOnlyList<string> TransportLibraries { get; init; } = [];
+    public IReadOnlyList<RpcTransport> TransportLibraries { get; init; } = [];
 
     /// <summary>
     /// Every "/package.Service/Name..." text in the binary as it stands, the name's end undecided (packed neighbours

@@ -64,8 +64,7 @@ public sealed class ElfFile
     public ElfInfo ToInfo() => new(Machine, BigEndian ? "big" : "little", Class, BuildId, Stripped);
 
     /// <summary>True when the bytes start with the ELF magic (a cheap test before <see cref="Parse"/>).</summary>
-    public static bool HasElfMagic(ReadOnlySpan<byte> data) =>
-        data.Length >= 4 && data[0] == 0x7F && data[1] == (byte)'E' && data[2] == (byte)'L' && data[3] == (byte)'F';
+    public static bool HasElfMagic(ReadOnlySpan<byte> data) => Preflight.Formats.ElfMagic.StartsWith(data);
 
     public static ElfFile Parse(ReadOnlyMemory<byte> data, string source)
     {

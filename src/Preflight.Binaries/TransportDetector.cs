@@ -1,5 +1,25 @@
 namespace Preflight.Binaries;
 
+/// <summary>An RPC transport: the library a side links, and the wire protocol a protocol is spoken over.</summary>
+public enum RpcTransport
+{
+    /// <summary>Not shown by what was read (no library, or both, or a descriptor set, which names none).</summary>
+    Unknown,
+    Grpc,
+    Ttrpc,
+}
+
+public static class RpcTransportNames
+{
+    /// <summary>The name reports and messages print ("grpc", "ttrpc"); null for Unknown, which they word themselves.</summary>
+    public static string? Name(this RpcTransport transport) => transport switch
+    {
+        RpcTransport.Grpc => "grpc",
+        RpcTransport.Ttrpc => "ttrpc",
+        _ => null,
+    };
+}
+
 /// <summary>
 /// Which RPC libraries a binary links: gRPC (grpc-go, grpcio, tonic) or ttrpc (containerd/ttrpc, ttrpc-rust). Go
 /// binaries name their packages in build info and in the function names every Go binary keeps for stack traces;
@@ -7,11 +27,8 @@ namespace Preflight.Binaries;
 /// </summary>
 public static class TransportDetector
 {
-    public const string Grpc = "grpc";
-    public const string Ttrpc = "ttrpc";
-
-    /// <summary>The libraries found, sorted ("grpc", "ttrpc"); empty when there is no evidence of either.</summary>
-    public static IReadOnlyList<string> Libraries(ReadOnlySpan<byte> data, GoBuildInfo? go)
+    /// <summary>The libraries found, gRPC before ttrpc; empty when there is no evidence of either.</summary>
+    public static IReadOnlyList<RpcTransport> Libraries(ReadOnlySpan<byte> data, GoBuildInfo? go)
     {
         bool grpc = false, ttrpc = false;
         if (go is not null)
@@ -25,23 +42,23 @@ public static class TransportDetector
         }
         grpc = grpc || data.IndexOf("google.golang.org/grpc.("u8) >= 0 || HasCrate(data, "grpcio-"u8) || HasCrate(data, "tonic-"u8);
         ttrpc = ttrpc || data.IndexOf("github.com/containerd/ttrpc.("u8) >= 0 || HasCrate(data, "ttrpc-"u8);
-        var libraries = new List<string>();
+        var libraries = new List<RpcTransport>();
         if (grpc)
         {
-            libraries.Add(Grpc);
+            libraries.Add(RpcTransport.Grpc);
         }
         if (ttrpc)
         {
-            libraries.Add(Ttrpc);
+            libraries.Add(RpcTransport.Ttrpc);
         }
         return libraries;
     }
 
     /// <summary>
-    /// The transport when the evidence names exactly one library; null when it names none or both (a containerd
+    /// The transport when the evidence names exactly one library; Unknown when it names none or both (a containerd
     /// client links both, and which one a given service uses cannot be told from library presence alone).
     /// </summary>
-    public static string? Transport(IReadOnlyList<string> libraries) => libraries.Count == 1 ? libraries[0] : null;
+    public static RpcTransport Transport(IReadOnlyList<RpcTransport> libraries) => libraries.Count == 1 ? libraries[0] : RpcTransport.Unknown;
 
     /// <summary>A crate directory in a cargo registry path: "/name-" followed by a version digit.</summary>
     private static bool HasCrate(ReadOnlySpan<byte> data, ReadOnlySpan<byte> crateDash)

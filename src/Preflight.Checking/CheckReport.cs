@@ -1,5 +1,8 @@
 using Preflight.Binaries;
 using Preflight.Host.Config;
+using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
@@ -14,7 +17,7 @@ public sealed record SideSummary(
     string Path,
     string? Version,
     string? Commit,
-    string? Transport,
+    RpcTransport Transport,
     int Descriptors,
     int Methods,
     string? Fingerprint,
@@ -50,7 +53,7 @@ public sealed record SideSummary(
 }
 
 /// <summary>The guest image side: the image and where its agent was found.</summary>
-public sealed record ImageSummary(string Path, string Layout, string FileSystem, string? AgentPath, string? AgentFoundBy, string? OsBuilderAgentVersion)
+public sealed record ImageSummary(string Path, ImageLayout Layout, FileSystemType FileSystem, string? AgentPath, AgentFoundBy? AgentFoundBy, string? OsBuilderAgentVersion)
 {
     /// <summary>The package the image was read out of (Path is then where it installs), or null for a file on the host.</summary>
     public PackagedFile? Package { get; init; }

@@ -1,9 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Preflight.Binaries;
 using Preflight.Checking.Policy;
+using Preflight.Formats;
 using Preflight.Host;
 using Preflight.Host.Config;
 using Preflight.Imaging;
+using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
@@ -276,11 +280,11 @@ public sealed class HostChecker
                 _logger.LogDebug("opening guest image {Image} ({Real})", imageHostPath, real);
                 ImageInspection inspection = ImageInspector.Inspect(real, imageHostPath, options.ConstantValues.ToList());
                 _logger.LogDebug("image {Image}: layout {Layout}, filesystem {FileSystem}, agent {Agent} (found by {FoundBy}); read {Bytes} bytes",
-                    imageHostPath, inspection.Layout, inspection.FileSystem, inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy, inspection.BytesRead);
+                    imageHostPath, inspection.Layout.Name(), inspection.FileSystem.Name(), inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy.Name(), inspection.BytesRead);
                 result = inspection.AgentFacts is BinaryFacts facts
                     ? new InspectedAgent(inspection, Side.From(inspection.Agent?.ResolvedPath ?? imageHostPath, "agent", facts, options), [])
                     : new InspectedAgent(inspection, null, [CheckRules.Make(CheckRules.AgentNotFound, imageHostPath,
-                        $"no kata-agent in the {inspection.FileSystem} filesystem of this {inspection.Layout} image")]);
+                        $"no kata-agent in the {inspection.FileSystem.Name()} filesystem of this {inspection.Layout.Name()} image")]);
             }
             catch (Exception e) when (e is ImageFormatException or BinaryFormatException or ProtocolFormatException
                 or IOException or UnauthorizedAccessException)

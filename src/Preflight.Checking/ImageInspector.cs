@@ -1,14 +1,16 @@
 using Preflight.Binaries;
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 
 namespace Preflight.Checking;
 
 /// <summary>What was learned from a guest image: where the agent is and what its binary holds.</summary>
 public sealed record ImageInspection(
     string Path,
-    string Layout,
-    string FileSystem,
+    ImageLayout Layout,
+    FileSystemType FileSystem,
     long PartitionOffset,
     AgentLocation? Agent,
     OsBuilderInfo? OsBuilder,

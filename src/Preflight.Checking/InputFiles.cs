@@ -1,4 +1,4 @@
-using Preflight.Imaging;
+using Preflight.Formats;
 
 namespace Preflight.Checking;
 

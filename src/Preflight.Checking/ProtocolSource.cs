@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Preflight.Binaries;
+using Preflight.Formats;
 using Preflight.Imaging;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
@@ -80,13 +81,10 @@ public static class ProtocolSource
         }
     }
 
-    private static ReadOnlySpan<byte> ElfMagic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
-
     private static bool LooksLikeElf(string path)
     {
-        Span<byte> magic = stackalloc byte[4];
         using FileStream stream = File.OpenRead(path);
-        return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual(ElfMagic);
+        return ElfMagic.StartsWith(stream);
     }
 }
 

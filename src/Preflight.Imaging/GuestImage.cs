@@ -1,3 +1,5 @@
+using Preflight.Formats;
+using Preflight.Formats.Streams;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;
 using Preflight.Imaging.Layouts;
@@ -57,27 +59,27 @@ public static class GuestImage
         {
             InitrdFileSystem initrd = InitrdFileSystem.Open(image, path, initrdLimits);
             var whole = new PartitionInfo(0, 0, image.Length, "", false);
-            return new OpenedImage(path, "initrd", initrd, whole, [], image);
+            return new OpenedImage(path, ImageLayout.Initrd, initrd, whole, [], image);
         }
 
         DiskLayout layout = LayoutDetector.Detect(image, path);
-        (PartitionInfo Partition, string FileSystemType)? rootfs = VolumeProbe.ChooseRootfs(image, layout);
+        (PartitionInfo Partition, FileSystemType FileSystemType)? rootfs = VolumeProbe.ChooseRootfs(image, layout);
         if (rootfs is null)
         {
-            if (layout.Layout == "bare")
+            if (layout.Layout == ImageLayout.Bare)
             {
                 throw new ImageFormatException(path, null, NotAGuestImage);
             }
             string seen = string.Join(", ", layout.Partitions.Select(p => $"#{p.Number} type {p.Type} at byte {p.Offset}"));
             throw new ImageFormatException(path, null,
-                $"{layout.Layout} partition table found but partition {VolumeProbe.KataRootPartition}, the one Kata boots (root=/dev/vda1), holds no ext4, xfs or erofs filesystem ({seen})");
+                $"{layout.Layout.Name()} partition table found but partition {VolumeProbe.KataRootPartition}, the one Kata boots (root=/dev/vda1), holds no ext4, xfs or erofs filesystem ({seen})");
         }
-        (PartitionInfo partition, string type) = rootfs.Value;
+        (PartitionInfo partition, FileSystemType type) = rootfs.Value;
         var volume = new StreamSlice(image, partition.Offset, partition.Length);
         IFileSystem fs = VolumeProbe.Open(type, volume, path);
-        IReadOnlyList<PartitionInfo> partitions = layout.Layout == "bare" ? [] : layout.Partitions;
+        IReadOnlyList<PartitionInfo> partitions = layout.Layout == ImageLayout.Bare ? [] : layout.Partitions;
         PartitionInfo? verity = partitions.FirstOrDefault(p => p != partition
-            && VolumeProbe.Identify(new StreamSlice(image, p.Offset, p.Length)) == VolumeProbe.Verity);
+            && VolumeProbe.IsVerity(new StreamSlice(image, p.Offset, p.Length)));
         return new OpenedImage(path, layout.Layout, fs, partition, partitions, image) { VerityHashPartition = verity };
     }
 }
@@ -89,7 +91,7 @@ public sealed class OpenedImage : IDisposable
 {
     private readonly CountingStream _image;
 
-    internal OpenedImage(string path, string layout, IFileSystem fileSystem, PartitionInfo rootfs, IReadOnlyList<PartitionInfo> partitions, CountingStream image)
+    internal OpenedImage(string path, ImageLayout layout, IFileSystem fileSystem, PartitionInfo rootfs, IReadOnlyList<PartitionInfo> partitions, CountingStream image)
     {
         Path = path;
         Layout = layout;
@@ -101,11 +103,9 @@ public sealed class OpenedImage : IDisposable
 
     public string Path { get; }
 
-    /// <summary>"kata-dax", "mbr", "gpt", "bare" or "initrd".</summary>
-    public string Layout { get; }
+    public ImageLayout Layout { get; }
 
-    /// <summary>"ext4", "xfs", "erofs" or "cpio".</summary>
-    public string FileSystemType => FileSystem.FileSystemType;
+    public FileSystemType FileSystemType => FileSystem.FileSystemType;
 
     /// <summary>The partition (or whole file) the filesystem was read from.</summary>
     public PartitionInfo RootfsPartition { get; }

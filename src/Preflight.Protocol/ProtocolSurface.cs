@@ -81,7 +81,7 @@ public sealed class ProtocolSurface
         Dictionary<string, DescriptorProto> messages,
         Dictionary<string, EnumDescriptorProto> enums,
         IReadOnlyDictionary<string, string> syntaxByMessage,
-        string? transport,
+        RpcTransport transport,
         IReadOnlyList<ConstantEvidence> constants)
     {
         Files = files;
@@ -120,8 +120,8 @@ public sealed class ProtocolSurface
 
     public IReadOnlyDictionary<string, ServiceSurface> Services { get; }
 
-    /// <summary>"grpc" (1.x), "ttrpc" (2.x and later) or null when unknown.</summary>
-    public string? Transport { get; }
+    /// <summary>gRPC (1.x), ttrpc (2.x and later) or Unknown; a resolved protocol's is <see cref="ProtocolTransport.Resolve"/>'s.</summary>
+    public RpcTransport Transport { get; }
 
     public IReadOnlyList<ConstantEvidence> Constants { get; }
 
@@ -139,8 +139,8 @@ public sealed class ProtocolSurface
     public EnumDescriptorProto? FindEnum(string fullName) =>
         enums.TryGetValue(TrimDot(fullName), out var value) ? value : null;
 
-    public ProtocolSurface WithTransport(string? transport) =>
-        new(Files, Services, messages, enums, SyntaxByMessage, NormalizeTransport(transport), Constants)
+    public ProtocolSurface WithTransport(RpcTransport transport) =>
+        new(Files, Services, messages, enums, SyntaxByMessage, transport, Constants)
         {
             PathRuns = PathRuns, CatalogProtocol = CatalogProtocol, CatalogParts = CatalogParts, Version = Version,
             RequiredRpcsRelease = RequiredRpcsRelease,
@@ -274,7 +274,7 @@ public sealed class ProtocolSurface
         {
             parts.Add(messages.Count == 0 ? $"every message ({addedMessages})" : $"{addedMessages} message(s) the binary does not describe");
         }
-        return new ProtocolSurface(Files, services, mergedMessages, mergedEnums, mergedSyntax, Transport ?? release.Transport, Constants)
+        return new ProtocolSurface(Files, services, mergedMessages, mergedEnums, mergedSyntax, Transport, Constants)
         {
             PathRuns = PathRuns,
             Version = Version,
@@ -378,7 +378,7 @@ public sealed class ProtocolSurface
         return best;
     }
 
-    public static ProtocolSurface FromDescriptors(IEnumerable<FileDescriptorProto> files, string? transport = null)
+    public static ProtocolSurface FromDescriptors(IEnumerable<FileDescriptorProto> files, RpcTransport transport = RpcTransport.Unknown)
     {
         var list = files.ToList();
         RejectUnknownFieldTypes(list, "descriptors");
@@ -386,7 +386,7 @@ public sealed class ProtocolSurface
     }
 
     /// <summary>A FileDescriptorSet as protoc --descriptor_set_out or buf build writes it (a .binpb file).</summary>
-    public static ProtocolSurface FromDescriptorSet(ReadOnlySpan<byte> bytes, string? transport = null, string source = "descriptor set")
+    public static ProtocolSurface FromDescriptorSet(ReadOnlySpan<byte> bytes, RpcTransport transport = RpcTransport.Unknown, string source = "descriptor set")
     {
         FileDescriptorSet set;
         try
@@ -429,25 +429,12 @@ public sealed class ProtocolSurface
             .Where(m => m.Source == MethodSource.MethodString)
             .Select(m => (m.Service, m.Method))
             .ToList();
-        var surface = Build(files, methodsFromStrings, TransportOf(facts), facts.Constants);
+        var surface = Build(files, methodsFromStrings, ProtocolTransport.OfBinary(facts), facts.Constants);
         return new ProtocolSurface(surface.Files, surface.Services, surface.messages, surface.enums, surface.SyntaxByMessage,
             surface.Transport, surface.Constants)
         {
             PathRuns = facts.MethodPaths,
         };
-    }
-
-    /// <summary>
-    /// The scanner leaves Transport null when a binary links both libraries. Go's containerd/ttrpc itself imports
-    /// grpc-go packages (status codes), while no Kata 1.x binary links ttrpc, so ttrpc among the libraries decides.
-    /// </summary>
-    private static string? TransportOf(BinaryFacts facts)
-    {
-        if (facts.Transport is not null)
-        {
-            return facts.Transport;
-        }
-        return facts.TransportLibraries.Contains("ttrpc") ? "ttrpc" : null;
     }
 
     /// <summary>
@@ -462,19 +449,6 @@ public sealed class ProtocolSurface
         }
         int slash = name.LastIndexOf('/');
         return slash < 0 ? name : name[(slash + 1)..];
-    }
-
-    /// <summary>Maps what a binary scanner reports ("ttrpc", "github.com/containerd/ttrpc", "gRPC") to grpc/ttrpc.</summary>
-    public static string? NormalizeTransport(string? transport)
-    {
-        if (string.IsNullOrWhiteSpace(transport))
-        {
-            return null;
-        }
-        string lower = transport.Trim().ToLowerInvariant();
-        if (lower.Contains("ttrpc", StringComparison.Ordinal)) return "ttrpc";
-        if (lower.Contains("grpc", StringComparison.Ordinal)) return "grpc";
-        return lower;
     }
 
     /// <summary>
@@ -516,7 +490,7 @@ public sealed class ProtocolSurface
     private static ProtocolSurface Build(
         IEnumerable<FileDescriptorProto> input,
         IReadOnlyList<(string Service, string Method)> methodsFromStrings,
-        string? transport,
+        RpcTransport transport,
         IReadOnlyList<ConstantEvidence> constants)
     {
         var files = new List<FileDescriptorProto>();
@@ -581,7 +555,7 @@ public sealed class ProtocolSurface
             bool complete = described.Contains(name);
             services[name] = new ServiceSurface(name, byName.Values.ToList(), complete, complete ? Evidence.Descriptor : Evidence.MethodString);
         }
-        return new ProtocolSurface(files, services, messages, enums, syntax, NormalizeTransport(transport), constants);
+        return new ProtocolSurface(files, services, messages, enums, syntax, transport, constants);
     }
 
     private static SortedDictionary<string, MethodSurface> GetOrAdd(

@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 
 namespace Preflight.Benchmarks;
 
@@ -38,7 +40,7 @@ internal static class Extract
         using OpenedImage opened = GuestImage.Open(image);
         AgentLocation agent = AgentLocator.LocateRequired(opened.FileSystem, image);
         byte[] bytes = AgentLocator.ReadAgent(opened, agent);
-        return new Result(bytes, opened.BytesRead, opened.ImageLength, opened.Layout, opened.FileSystemType, agent.ResolvedPath);
+        return new Result(bytes, opened.BytesRead, opened.ImageLength, opened.Layout.Name(), opened.FileSystemType.Name(), agent.ResolvedPath);
     }
 
     /// <summary>

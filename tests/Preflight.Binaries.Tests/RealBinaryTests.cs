@@ -133,10 +133,10 @@ public sealed class RealBinaryTests(RealBinaries binaries) : IClassFixture<RealB
     [Fact]
     public void TransportFromLibraries()
     {
-        Assert.Equal("grpc", binaries.Facts("etcd").Transport);
+        Assert.Equal(RpcTransport.Grpc, binaries.Facts("etcd").Transport);
         var containerd = binaries.Facts("containerd");
-        Assert.Null(containerd.Transport);
-        Assert.Equal(["grpc", "ttrpc"], containerd.TransportLibraries);
+        Assert.Equal(RpcTransport.Unknown, containerd.Transport);
+        Assert.Equal([RpcTransport.Grpc, RpcTransport.Ttrpc], containerd.TransportLibraries);
     }
 
     [Fact]

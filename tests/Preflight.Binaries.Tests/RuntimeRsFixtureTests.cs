@@ -62,8 +62,8 @@ public class RuntimeRsFixtureTests
     public void TransportIsTtrpc()
     {
         BinaryFacts facts = Inspect(File);
-        Assert.Equal("ttrpc", facts.Transport);
-        Assert.Equal(["ttrpc"], facts.TransportLibraries);
+        Assert.Equal(RpcTransport.Ttrpc, facts.Transport);
+        Assert.Equal([RpcTransport.Ttrpc], facts.TransportLibraries);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public class RuleCatalogueTests
     private static ProtocolSurface WithoutVersion(string binary) =>
         ProtocolSurface.FromFacts(BinaryInspector.InspectFile(binary, CompatibilityOptions.Default.ConstantValues.ToList()) with { Version = null });
 
-    private static ProtocolSurface DescriptorSet(string file) => ProtocolSurface.FromDescriptorSet(File.ReadAllBytes(file), "ttrpc", file);
+    private static ProtocolSurface DescriptorSet(string file) => ProtocolSurface.FromDescriptorSet(File.ReadAllBytes(file), RpcTransport.Ttrpc, file);
 
     private static IReadOnlySet<string> Compare(ProtocolSurface runtime, ProtocolSurface agent) =>
         CompatibilityChecker.Compare(runtime, agent, CompatibilityOptions.Default).Select(f => f.Rule).ToHashSet(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using Preflight.Binaries;
 using Preflight.Protocol;
 
 namespace Preflight.Tests;
@@ -12,10 +13,10 @@ internal static class Fixtures
         File.ReadAllBytes(TestData.Generated("protocols", "history", version + ".binpb"));
 
     /// <summary>1.x speaks gRPC, 2.x and later ttrpc (kata-facts "Transport").</summary>
-    public static string TransportOf(string version) => version.StartsWith("1.", StringComparison.Ordinal) ? "grpc" : "ttrpc";
+    public static RpcTransport TransportOf(string version) => version.StartsWith("1.", StringComparison.Ordinal) ? RpcTransport.Grpc : RpcTransport.Ttrpc;
 
     public static ProtocolSurface History(string version, bool withTransport = false) =>
-        ProtocolSurface.FromDescriptorSet(HistoryBytes(version), withTransport ? TransportOf(version) : null);
+        ProtocolSurface.FromDescriptorSet(HistoryBytes(version), withTransport ? TransportOf(version) : RpcTransport.Unknown);
 
     public static ProtocolSurface Case(string rule, string side) =>
         ProtocolSurface.FromDescriptorSet(File.ReadAllBytes(TestData.Generated("protocols", "cases", $"{rule}.{side}.binpb")));

@@ -56,7 +56,7 @@ public class RealBinaryTests
         {
             Assert.Equal(Fixtures.TransportOf(version), binary.Transport);
         }
-        Assert.True(binary.Transport is null || binary.Transport == Fixtures.TransportOf(version));
+        Assert.True(binary.Transport == RpcTransport.Unknown || binary.Transport == Fixtures.TransportOf(version));
     }
 
     [Fact]

@@ -197,15 +197,15 @@ public class RealBuildTests
     {
         var oldSet = ProtocolResolver.Resolve(Without(Release("1.12.1")), null, "runtime", Options, Catalog);
         var newSet = ProtocolResolver.Resolve(Without(Release("2.2.0")), null, "agent", Options, Catalog);
-        Assert.Equal("grpc", oldSet.Surface.Transport);
-        Assert.Equal("ttrpc", newSet.Surface.Transport);
+        Assert.Equal(RpcTransport.Grpc, oldSet.Surface.Transport);
+        Assert.Equal(RpcTransport.Ttrpc, newSet.Surface.Transport);
         var findings = Compare(oldSet.Surface, newSet.Surface);
         Assert.Contains(findings, f => f.Rule == "TRANSPORT_MISMATCH" && f.Severity == Severity.Block);
     }
 
     /// <summary>A catalog protocol as a plain descriptor set would arrive: no transport, no version.</summary>
     private static ProtocolSurface Without(ProtocolSurface surface) =>
-        ProtocolSurface.FromDescriptors(surface.Files).WithTransport(null);
+        ProtocolSurface.FromDescriptors(surface.Files).WithTransport(RpcTransport.Unknown);
 
     [Fact]
     public void UnknownReleaseFallsBackToTheBinaryAndSaysSo()
@@ -287,7 +287,7 @@ public class RealBuildTests
     {
         // An agent descriptor set without its imported types.proto: the types it reaches there went unchecked.
         var full = Release("2.2.0");
-        var withoutTypes = ProtocolSurface.FromDescriptors(full.Files.Where(f => f.Name != "types.proto"), "ttrpc");
+        var withoutTypes = ProtocolSurface.FromDescriptors(full.Files.Where(f => f.Name != "types.proto"), RpcTransport.Ttrpc);
         var findings = Compare(full, withoutTypes);
         Assert.Contains(findings, f => f.Rule == "TYPES_UNRESOLVED" && f.Subject == "agent" && f.Message.Contains("types.Interface", StringComparison.Ordinal));
         Assert.NotEqual(Verdict.Pass, VerdictCalculator.From(findings));

@@ -1,3 +1,4 @@
+using Preflight.Binaries;
 using Preflight.Protocol;
 
 namespace Preflight.Tests;
@@ -68,8 +69,8 @@ public class RuleCaseTests
     [Fact]
     public void TransportMismatchBlocksWhateverTheSchemas()
     {
-        var grpc = Fixtures.Case("TRANSPORT_MISMATCH", "runtime").WithTransport("google.golang.org/grpc");
-        var ttrpc = Fixtures.Case("TRANSPORT_MISMATCH", "agent").WithTransport("ttrpc");
+        var grpc = Fixtures.Case("TRANSPORT_MISMATCH", "runtime").WithTransport(RpcTransport.Grpc);
+        var ttrpc = Fixtures.Case("TRANSPORT_MISMATCH", "agent").WithTransport(RpcTransport.Ttrpc);
         Assert.Equal(["Block TRANSPORT_MISMATCH transport"], Summaries(CompatibilityChecker.Compare(grpc, ttrpc, CompatibilityOptions.Default)));
         Assert.Equal(["Block TRANSPORT_MISMATCH transport"], Summaries(CompatibilityChecker.Compare(ttrpc, grpc, CompatibilityOptions.Default)));
         Assert.Empty(CompatibilityChecker.Compare(ttrpc, ttrpc, CompatibilityOptions.Default));

@@ -58,10 +58,10 @@ public class SurfaceTests
                 file.Dependency[i] = Rename(file.Dependency[i]);
             }
         }
-        var runtime = ProtocolSurface.FromFacts(Facts(files, [], "ttrpc", []));
+        var runtime = ProtocolSurface.FromFacts(Facts(files, [], RpcTransport.Ttrpc, []));
         Assert.Contains(runtime.Files, f => f.Name == "types.proto");
         Assert.Contains(runtime.Files, f => f.Name == "agent.proto");
-        Assert.Equal("ttrpc", runtime.Transport);
+        Assert.Equal(RpcTransport.Ttrpc, runtime.Transport);
         Assert.Empty(CompatibilityChecker.Compare(runtime, Fixtures.History("2.2.0", withTransport: true), CompatibilityOptions.Default));
 
         static string Rename(string name) => name switch
@@ -78,7 +78,7 @@ public class SurfaceTests
         // A 3.5 agent without descriptors: only its ttrpc registration strings name the methods.
         var known = Fixtures.History("3.5.0").Services.Values.SelectMany(s => s.Methods)
             .Select(m => new MethodEvidence(m.Service, m.Name, MethodSource.MethodString)).ToList();
-        var agent = ProtocolSurface.FromFacts(Facts([], known, "ttrpc", []));
+        var agent = ProtocolSurface.FromFacts(Facts([], known, RpcTransport.Ttrpc, []));
         Assert.False(agent.HasDescriptors);
         var findings = CompatibilityChecker.Compare(Fixtures.History("3.30.0", withTransport: true), agent, CompatibilityOptions.Default);
         // Strings name methods; they do not prove the others absent (no path bytes were scanned here).
@@ -92,7 +92,7 @@ public class SurfaceTests
     [Fact]
     public void NoProtocolFactsAtAllIsUnverifiedNotPass()
     {
-        var blank = ProtocolSurface.FromFacts(Facts([], [], null, []));
+        var blank = ProtocolSurface.FromFacts(Facts([], [], RpcTransport.Unknown, []));
         var findings = CompatibilityChecker.Compare(Fixtures.History("3.30.0"), blank, CompatibilityOptions.Default);
         Assert.Equal(["PROTOCOL_UNVERIFIED"], findings.Select(f => f.Rule));
         Assert.Equal("agent", findings[0].Subject);
@@ -102,10 +102,10 @@ public class SurfaceTests
     [Fact]
     public void DriverUnknownToAgentRestsOnConstantEvidenceFromBothSides()
     {
-        var runtime = ProtocolSurface.FromFacts(Facts(HistoryFiles("1.1.0"), [], "grpc",
+        var runtime = ProtocolSurface.FromFacts(Facts(HistoryFiles("1.1.0"), [], RpcTransport.Grpc,
             [new("ephemeral", true, 2, "nul-terminated"), new("9p", true, 1, "nul-terminated"), new("virtio-fs", true, 1, "nul-terminated")]));
         // The 1.0.0 agent: "ephemeral" only inside an unrelated string; "virtio-fs" not asked about.
-        var agent = ProtocolSurface.FromFacts(Facts(HistoryFiles("1.0.0"), [], "grpc",
+        var agent = ProtocolSurface.FromFacts(Facts(HistoryFiles("1.0.0"), [], RpcTransport.Grpc,
             [new("ephemeral", false, 1, "substring-only"), new("9p", true, 1, "nul-terminated")]));
         var findings = CompatibilityChecker.Compare(runtime, agent, CompatibilityOptions.Default).Where(f => f.Rule == "DRIVER_UNKNOWN_TO_AGENT").ToList();
         var finding = Assert.Single(findings);
@@ -130,7 +130,7 @@ public class SurfaceTests
         ProtocolSurface.FromDescriptorSet(File.ReadAllBytes(TestData.Generated("protocols", "misc", name + ".binpb")));
 
     private static BinaryFacts Facts(
-        IEnumerable<FileDescriptorProto> files, IReadOnlyList<MethodEvidence> methods, string? transport, IReadOnlyList<ConstantEvidence> constants)
+        IEnumerable<FileDescriptorProto> files, IReadOnlyList<MethodEvidence> methods, RpcTransport transport, IReadOnlyList<ConstantEvidence> constants)
     {
         var descriptors = files.Select((f, i) => new EmbeddedDescriptor(
             f.Name, f.Package, f.Service.Select(s => s.Name).ToList(), "raw", i * 1000L, f.ToByteArray())).ToList();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Preflight.Binaries;
 using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Protocol;
@@ -62,7 +63,7 @@ public static class DiffCommand
     private static string Describe(LoadedSide side)
     {
         ResolvedProtocol r = side.Resolved;
-        string text = $"{side.Kind}, {side.Facts?.Version?.Version ?? "version unknown"}, {r.Surface.Transport ?? "transport unknown"}, " +
+        string text = $"{side.Kind}, {side.Facts?.Version?.Version ?? "version unknown"}, {r.Surface.Transport.Name() ?? "transport unknown"}, " +
             $"fingerprint {r.Fingerprint ?? "none"} ({r.FingerprintBasis}" +
             (r.MatchingReleasesText is string releases ? $"; equal to Kata {releases}" : "") + ")";
         return r.Surface.CatalogProtocol is string protocol && r.Surface.CatalogParts.Count > 0
@@ -77,7 +78,7 @@ public static class DiffCommand
         w.WriteString("path", side.Path);
         w.WriteString("kind", side.Kind);
         w.StringOrNull("version", side.Facts?.Version?.Version);
-        w.StringOrNull("transport", r.Surface.Transport);
+        w.StringOrNull("transport", r.Surface.Transport.Name());
         w.StringOrNull("fingerprint", r.Fingerprint);
         w.WriteString("fingerprintBasis", r.FingerprintBasis);
         w.StringOrNull("releases", r.MatchingReleasesText);

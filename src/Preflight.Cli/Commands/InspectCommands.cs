@@ -4,6 +4,8 @@ using Preflight.Binaries;
 using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
 using Preflight.Protocol.Catalog;
 
@@ -76,14 +78,14 @@ public static class InspectCommands
     {
         w.WriteStartObject();
         w.WriteString("path", image.Path);
-        w.WriteString("layout", image.Layout);
-        w.WriteString("filesystem", image.FileSystem);
+        w.WriteString("layout", image.Layout.Name());
+        w.WriteString("filesystem", image.FileSystem.Name());
         w.WriteNumber("partitionOffset", image.PartitionOffset);
         w.ObjectOrNull("agent", image.Agent, (x, agent) =>
         {
             x.WriteString("path", agent.ResolvedPath);
             x.WriteString("namedAs", agent.Path);
-            x.WriteString("foundBy", agent.FoundBy);
+            x.WriteString("foundBy", agent.FoundBy.Name());
             x.WriteNumber("size", agent.Length);
             x.StringOrNull("sha256", image.AgentFacts?.Sha256);
             x.StringOrNull("version", image.AgentFacts?.Version?.Version);
@@ -117,12 +119,12 @@ public static class InspectCommands
     private static void WriteImageText(TextWriter o, ImageInspection image)
     {
         o.WriteLine($"image       {image.Path}");
-        o.WriteLine($"layout      {image.Layout}" + (image.PartitionOffset > 0 ? $" (rootfs at byte {image.PartitionOffset})" : ""));
-        o.WriteLine($"filesystem  {image.FileSystem}");
+        o.WriteLine($"layout      {image.Layout.Name()}" + (image.PartitionOffset > 0 ? $" (rootfs at byte {image.PartitionOffset})" : ""));
+        o.WriteLine($"filesystem  {image.FileSystem.Name()}");
         if (image.Agent is AgentLocation agent)
         {
             string via = agent.Path == agent.ResolvedPath ? "" : $" (via {agent.Path})";
-            o.WriteLine($"agent       {agent.ResolvedPath}{via}, found by {agent.FoundBy}, {agent.Length} bytes");
+            o.WriteLine($"agent       {agent.ResolvedPath}{via}, found by {agent.FoundBy.Name()}, {agent.Length} bytes");
             if (image.AgentFacts is BinaryFacts facts)
             {
                 o.WriteLine($"  sha256    {facts.Sha256}");
@@ -177,7 +179,7 @@ public static class InspectCommands
         }
         w.WriteEndArray();
         // One transport answer per binary: the one `check` compares (libraries linked, else its release's era).
-        w.StringOrNull("transport", resolved.Surface.Transport);
+        w.StringOrNull("transport", resolved.Surface.Transport.Name());
         w.ObjectOrNull("go", facts.Go, (x, go) =>
         {
             x.WriteString("version", go.GoVersion);
@@ -237,8 +239,8 @@ public static class InspectCommands
         {
             o.WriteLine("version     unknown");
         }
-        o.WriteLine($"transport   {resolved.Surface.Transport ?? "unknown"}" +
-            (facts.TransportLibraries.Count > 0 ? $" (libraries linked: {string.Join(", ", facts.TransportLibraries)})" : ""));
+        o.WriteLine($"transport   {resolved.Surface.Transport.Name() ?? "unknown"}" +
+            (facts.TransportLibraries.Count > 0 ? $" (libraries linked: {string.Join(", ", facts.TransportLibraries.Select(library => library.Name()))})" : ""));
         if (facts.Go is GoBuildInfo go)
         {
             o.WriteLine($"go          {go.GoVersion}, {go.Path}, {go.Modules.Count} modules");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Preflight.Binaries;
 using Preflight.Checking;
 using Preflight.Cli.Reports;
 using Preflight.Protocol;
@@ -65,7 +66,7 @@ public static class ReleasesCommand
                         w.WriteStartObject();
                         w.WriteString("protocol", row.Protocol);
                         w.WriteString("releases", row.Tags);
-                        w.WriteString("transport", catalog.TagsOf(row.Protocol).First().Transport);
+                        w.WriteString("transport", catalog.TagsOf(row.Protocol).First().Transport.Name());
                         w.WriteNumber("agentServiceRpcs", row.Rpcs);
                         w.WriteString("fingerprint", row.Fingerprint);
                         if (row.Verdict is Verdict v)

@@ -1,7 +1,11 @@
 using System.Text.Json;
+using Preflight.Binaries;
 using Preflight.Checking;
 using Preflight.Checking.Policy;
 using Preflight.Host.Config;
+using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Protocol;
 
 namespace Preflight.Cli.Reports;
@@ -63,11 +67,11 @@ public sealed class CheckTextReporter(TextWriter writer, bool color, bool quiet,
             if (target.Image is ImageSummary image)
             {
                 string agent = target.Agent is SideSummary a ? $"agent {a.Version ?? "version unknown"}" : "no agent read";
-                output.WriteLine($"  {label}image   {Named(image.Path, image.Package)} ({image.Layout}, {image.FileSystem}, {image.AgentPath ?? "no agent"}; {agent})");
+                output.WriteLine($"  {label}image   {Named(image.Path, image.Package)} ({image.Layout.Name()}, {image.FileSystem.Name()}, {image.AgentPath ?? "no agent"}; {agent})");
             }
             if (target.Runtime is SideSummary runtime)
             {
-                output.WriteLine($"  {new string(' ', label.Length)}runtime {Named(runtime.Path, runtime.Package)} ({runtime.Version ?? "version unknown"}, {runtime.Transport ?? "transport unknown"})");
+                output.WriteLine($"  {new string(' ', label.Length)}runtime {Named(runtime.Path, runtime.Package)} ({runtime.Version ?? "version unknown"}, {runtime.Transport.Name() ?? "transport unknown"})");
             }
             WriteProtocolSources(target);
             if (target.Compared && !anythingCounts)
@@ -288,10 +292,10 @@ public static class CheckJsonReporter
     private static void WriteImage(Utf8JsonWriter w, ImageSummary? image) => w.ObjectOrNull("image", image, (x, i) =>
     {
         x.WriteString("path", i.Path);
-        x.WriteString("layout", i.Layout);
-        x.WriteString("filesystem", i.FileSystem);
+        x.WriteString("layout", i.Layout.Name());
+        x.WriteString("filesystem", i.FileSystem.Name());
         x.StringOrNull("agentPath", i.AgentPath);
-        x.StringOrNull("agentFoundBy", i.AgentFoundBy);
+        x.StringOrNull("agentFoundBy", i.AgentFoundBy?.Name());
         x.StringOrNull("osbuilderAgentVersion", i.OsBuilderAgentVersion);
         WritePackage(x, i.Package);
     });
@@ -309,7 +313,7 @@ public static class CheckJsonReporter
         x.WriteString("path", s.Path);
         x.StringOrNull("version", s.Version);
         x.StringOrNull("commit", s.Commit);
-        x.StringOrNull("transport", s.Transport);
+        x.StringOrNull("transport", s.Transport.Name());
         x.WriteNumber("descriptors", s.Descriptors);
         x.WriteNumber("methods", s.Methods);
         x.StringOrNull("fingerprint", s.Fingerprint);

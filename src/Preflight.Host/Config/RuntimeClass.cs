@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Preflight.Imaging;
+using Preflight.Formats;
 
 namespace Preflight.Host.Config;
 

@@ -1,4 +1,4 @@
-using Preflight.Imaging;
+using Preflight.Formats;
 using Tomlyn;
 using Tomlyn.Model;
 using Tomlyn.Parsing;

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
-using Preflight.Imaging;
+using Preflight.Formats.Compression;
+using Preflight.Formats.Streams;
 
 namespace Preflight.Host.Packages;
 
@@ -178,8 +179,8 @@ public sealed class DebPackage : PackageBase
     private static bool IsRegular(TarEntryType type) =>
         type is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
 
-    private static Stream OpenMember(FileStream stream, ArMember member, string compression, string path) =>
-        PayloadCompression.Open(new StreamSlice(stream, member.DataOffset, member.Size), compression, path, member.Name, member.Size);
+    private static Stream OpenMember(FileStream stream, ArMember member, CompressionFormat compression, string path) =>
+        PackageCompression.Open(new StreamSlice(stream, member.DataOffset, member.Size), compression, path, member.Name, member.Size);
 
     private static string Required(Dictionary<string, string> fields, string name, string path) =>
         fields.TryGetValue(name, out string? value) && value.Length > 0
@@ -195,7 +196,7 @@ public sealed class DebPackage : PackageBase
     }
 
     /// <summary>Where the control and data members are and how each is compressed.</summary>
-    private sealed record DebLayout(ArMember Control, string ControlCompression, ArMember Data, string DataCompression)
+    private sealed record DebLayout(ArMember Control, CompressionFormat ControlCompression, ArMember Data, CompressionFormat DataCompression)
     {
         public static DebLayout Read(FileStream stream, string path)
         {
@@ -206,8 +207,8 @@ public sealed class DebPackage : PackageBase
             }
             CheckFormatVersion(stream, members[0], path);
 
-            (ArMember control, string controlCompression) = FindMember(members, "control.tar", path);
-            (ArMember data, string dataCompression) = FindMember(members, "data.tar", path);
+            (ArMember control, CompressionFormat controlCompression) = FindMember(members, "control.tar", path);
+            (ArMember data, CompressionFormat dataCompression) = FindMember(members, "data.tar", path);
             return new DebLayout(control, controlCompression, data, dataCompression);
         }
 
@@ -224,7 +225,7 @@ public sealed class DebPackage : PackageBase
             }
         }
 
-        private static (ArMember Member, string Compression) FindMember(IReadOnlyList<ArMember> members, string stem, string path)
+        private static (ArMember Member, CompressionFormat Compression) FindMember(IReadOnlyList<ArMember> members, string stem, string path)
         {
             foreach (ArMember member in members)
             {
@@ -232,7 +233,7 @@ public sealed class DebPackage : PackageBase
                 {
                     continue;
                 }
-                string compression = PayloadCompression.FromDebMemberName(member.Name, stem)
+                CompressionFormat compression = PackageCompression.FromDebMemberName(member.Name, stem)
                     ?? throw new PackageFormatException(path, member.DataOffset, $"{member.Name}: unsupported compression");
                 return (member, compression);
             }

@@ -1,10 +1,12 @@
+using Preflight.Formats.Streams;
+
 namespace Preflight.Host.Packages;
 
 /// <summary>
 /// Counts what a decompressor produces and stops it past the member's limit
 /// (<see cref="PackageLimits.MaxExpandedBytes"/>): the one place a decompression bomb is caught.
 /// </summary>
-internal sealed class ExpansionLimitStream(Stream decoded, long compressedBytes, string file, string member) : Preflight.Imaging.ForwardOnlyStream
+internal sealed class ExpansionLimitStream(Stream decoded, long compressedBytes, string file, string member) : ForwardOnlyStream
 {
     private readonly long _limit = PackageLimits.MaxExpandedBytes(compressedBytes);
     private long _produced;

@@ -1,4 +1,5 @@
-using Preflight.Imaging;
+
+using Preflight.Formats.Streams;
 
 namespace Preflight.Host.Packages;
 

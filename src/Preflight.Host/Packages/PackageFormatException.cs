@@ -19,7 +19,7 @@ public sealed class PackageFormatException : PreflightInputException
 
     /// <summary>
     /// True for the two exceptions corrupt data arrives as: every decompressor reports it as InvalidDataException
-    /// (Preflight.Imaging.Compression.DecoderGuard lists each decoder's own types), and so does the tar reader
+    /// (Preflight.Formats.Compression.DecoderGuard lists each decoder's own types), and so does the tar reader
     /// (<see cref="TarEntries"/>); EndOfStreamException is a payload that ends early. Nothing else is caught, so a
     /// bug in our code is not mistaken for a damaged package.
     /// </summary>

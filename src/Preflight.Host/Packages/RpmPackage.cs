@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using Preflight.Formats.Compression;
+using Preflight.Formats.Cpio;
+using Preflight.Formats.Streams;
 
 namespace Preflight.Host.Packages;
 
@@ -15,9 +18,9 @@ public sealed class RpmPackage : PackageBase
     private const int MaxEntries = 1_000_000;
 
     private readonly long _payloadOffset;
-    private readonly string _compression;
+    private readonly CompressionFormat _compression;
 
-    private RpmPackage(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files, long payloadOffset, string compression)
+    private RpmPackage(string sourcePath, PackageInfo info, IReadOnlyList<PackageFile> files, long payloadOffset, CompressionFormat compression)
         : base(sourcePath, info, files)
     {
         _payloadOffset = payloadOffset;
@@ -48,14 +51,8 @@ public sealed class RpmPackage : PackageBase
         {
             throw new PackageFormatException(path, payloadOffset, $"payload format '{payloadFormat}' is not supported (only cpio)");
         }
-        string compression = compressor switch
-        {
-            "gzip" => PayloadCompression.Gzip,
-            "xz" => PayloadCompression.Xz,
-            "zstd" => PayloadCompression.Zstd,
-            "bzip2" => PayloadCompression.Bzip2,
-            _ => throw new PackageFormatException(path, payloadOffset, $"payload compressor '{compressor}' is not supported"),
-        };
+        CompressionFormat compression = PackageCompression.FromRpmCompressor(compressor)
+            ?? throw new PackageFormatException(path, payloadOffset, $"payload compressor '{compressor}' is not supported");
 
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -92,23 +89,22 @@ public sealed class RpmPackage : PackageBase
         try
         {
             stream.Position = _payloadOffset;
-            payload = PayloadCompression.Open(stream, _compression, SourcePath, "payload", stream.Length - _payloadOffset);
-            var cpio = new CpioNewcReader(payload, SourcePath);
-            long? hardLinkInode = null;
+            payload = PackageCompression.Open(stream, _compression, SourcePath, "payload", stream.Length - _payloadOffset);
+            var cpio = new CpioNewcReader(new ForwardReader(payload, long.MaxValue, ""));
+            uint? hardLinkInode = null;
             for (int count = 0; count < MaxEntries && cpio.Next() is CpioEntry entry; count++)
             {
-                bool isFile = (entry.Mode & 0xF000) == 0x8000;
                 bool samePath = PackagePaths.Normalize(entry.Name) == file.Path;
                 // Hard-linked files: cpio carries the data only once, on the last link, so follow the inode.
-                if (isFile && (samePath || entry.Inode == hardLinkInode))
+                if (entry.Header.IsRegularFile && (samePath || entry.Header.Ino == hardLinkInode))
                 {
                     if (entry.Size == file.Size)
                     {
-                        return cpio.OpenData(payload, stream);
+                        return new PackageEntryStream(cpio.OpenData(), entry.Size, SourcePath, "cpio entry", payload, stream);
                     }
-                    if (entry.Size == 0 && entry.LinkCount > 1)
+                    if (entry.Size == 0 && entry.Header.NLink > 1)
                     {
-                        hardLinkInode = entry.Inode;
+                        hardLinkInode = entry.Header.Ino;
                     }
                 }
             }

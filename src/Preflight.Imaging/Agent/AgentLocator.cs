@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Preflight.Formats;
 using Preflight.Imaging.FileSystems;
 
 namespace Preflight.Imaging.Agent;
@@ -27,7 +28,6 @@ public static class AgentLocator
     // systemd's precedence: /etc overrides the vendor directories.
     private static readonly string[] UnitDirectories = ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
     private static readonly string[] CommandSearchPath = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"];
-    private static ReadOnlySpan<byte> ElfMagic => [0x7F, (byte)'E', (byte)'L', (byte)'F'];
 
     public static AgentLocation? Locate(IFileSystem fs)
     {
@@ -43,7 +43,7 @@ public static class AgentLocator
             if (FileName(target.Path).Contains("kata-agent", StringComparison.Ordinal)
                 || (defaultAgent is not null && SameContent(fs, target, defaultAgent)))
             {
-                return new AgentLocation(init, target.Path, "init", target.Length, null);
+                return new AgentLocation(init, target.Path, AgentFoundBy.Init, target.Length, null);
             }
         }
 
@@ -61,14 +61,14 @@ public static class AgentLocator
                 FileSystemEntry? agent = RegularFile(fs, candidate);
                 if (agent is not null)
                 {
-                    return new AgentLocation(candidate, agent.Path, "systemd-unit", agent.Length, unitPath);
+                    return new AgentLocation(candidate, agent.Path, AgentFoundBy.SystemdUnit, agent.Length, unitPath);
                 }
             }
         }
 
         if (defaultAgent is not null)
         {
-            return new AgentLocation(DefaultPath, defaultAgent.Path, "default-path", defaultAgent.Length, null);
+            return new AgentLocation(DefaultPath, defaultAgent.Path, AgentFoundBy.DefaultPath, defaultAgent.Length, null);
         }
 
         foreach (string init in InitPaths)
@@ -76,7 +76,7 @@ public static class AgentLocator
             FileSystemEntry? target = RegularFile(fs, init);
             if (target is not null && !LooksLikeSystemd(target.Path) && StartsWithElf(fs, target.Path))
             {
-                return new AgentLocation(init, target.Path, "init", target.Length, null);
+                return new AgentLocation(init, target.Path, AgentFoundBy.Init, target.Length, null);
             }
         }
         return null;
@@ -104,8 +104,8 @@ public static class AgentLocator
     {
         long fits = image.FileSystemType switch
         {
-            "ext4" or "xfs" => image.PartitionLength,
-            "erofs" => image.PartitionLength * MaxCompressionRatio,
+            FileSystemType.Ext4 or FileSystemType.Xfs => image.PartitionLength,
+            FileSystemType.Erofs => image.PartitionLength * MaxCompressionRatio,
             _ => DefaultMaxAgentBytes,
         };
         using Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath);
@@ -113,7 +113,7 @@ public static class AgentLocator
         {
             throw new ImageFormatException(image.Path, null,
                 $"agent {agent.ResolvedPath} claims {stream.Length} bytes, more than its {image.PartitionLength}-byte " +
-                $"{image.FileSystemType} file system can hold (a damaged size field)");
+                $"{image.FileSystemType.Name()} file system can hold (a damaged size field)");
         }
         return ReadAll(stream, image.FileSystem, agent, DefaultMaxAgentBytes);
     }
@@ -196,8 +196,7 @@ public static class AgentLocator
     private static bool StartsWithElf(IFileSystem fs, string path)
     {
         using Stream stream = fs.OpenFile(path);
-        Span<byte> head = stackalloc byte[4];
-        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual(ElfMagic);
+        return ElfMagic.StartsWith(stream);
     }
 
     private static string ReadText(IFileSystem fs, string path, long maxBytes)
@@ -208,7 +207,7 @@ public static class AgentLocator
         return Encoding.UTF8.GetString(buffer, 0, read);
     }
 
-    internal static string SourceOf(IFileSystem fs) => fs is ReadOnlyFileSystem ro ? ro.SourceName : fs.FileSystemType;
+    internal static string SourceOf(IFileSystem fs) => fs is ReadOnlyFileSystem ro ? ro.SourceName : fs.FileSystemType.Name();
 
     private static string FileName(string path) => path[(path.LastIndexOf('/') + 1)..];
 }

@@ -8,8 +8,7 @@ namespace Preflight.Imaging.FileSystems;
 /// </summary>
 public interface IFileSystem : IDisposable
 {
-    /// <summary>"ext4" (also for ext2/ext3), "xfs", "erofs" or "cpio".</summary>
-    string FileSystemType { get; }
+    FileSystemType FileSystemType { get; }
 
     /// <summary>True when the path exists (links followed).</summary>
     bool Exists(string path);

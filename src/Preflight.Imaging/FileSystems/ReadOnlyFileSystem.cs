@@ -20,7 +20,7 @@ public abstract class ReadOnlyFileSystem : IFileSystem
     /// <summary>The image file this filesystem was read from, for error messages.</summary>
     public string SourceName { get; }
 
-    public abstract string FileSystemType { get; }
+    public abstract FileSystemType FileSystemType { get; }
 
     protected abstract FileSystemNode Root { get; }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Preflight.Formats.Compression;
 
 namespace Preflight.Imaging.Initrd;
 
@@ -17,15 +18,15 @@ internal static class CompressedRunEnd
     /// <param name="start">File offset where the run starts.</param>
     /// <param name="source">What the decoder read of it.</param>
     /// <param name="decodedBytes">How many bytes the decoder produced (gzip's trailer records it).</param>
-    public static long? Find(InitrdCompression compression, Stream file, long start, TrackedSource source, long decodedBytes) => compression switch
+    public static long? Find(CompressionFormat compression, Stream file, long start, TrackedSource source, long decodedBytes) => compression switch
     {
-        InitrdCompression.Zstd => WalkZstdFrame(file, start),
-        InitrdCompression.Lz4Frame => WalkLz4Frame(file, start),
+        CompressionFormat.Zstd => WalkZstdFrame(file, start),
+        CompressionFormat.Lz4Frame => WalkLz4Frame(file, start),
         // The legacy reader asks for exactly each size word and block: it stopped at the end of the file, or after
         // the word that ended it (zeros, or the start of something else), which the caller looks at again.
-        InitrdCompression.Lz4Legacy => start + source.BytesRead >= file.Length ? file.Length : Math.Max(start + 4, start + source.BytesRead - 4),
-        InitrdCompression.Xz => FindInLastChunks(file, start, source, XzFooterEndsAt),
-        InitrdCompression.Gzip => FindInLastChunks(file, start, source,
+        CompressionFormat.Lz4Legacy => start + source.BytesRead >= file.Length ? file.Length : Math.Max(start + 4, start + source.BytesRead - 4),
+        CompressionFormat.Xz => FindInLastChunks(file, start, source, XzFooterEndsAt),
+        CompressionFormat.Gzip => FindInLastChunks(file, start, source,
             (window, end) => end >= 8 && BinaryPrimitives.ReadUInt32LittleEndian(window[(end - 4)..]) == (uint)decodedBytes),
         _ => null,
     };

@@ -1,3 +1,7 @@
+using Preflight.Formats;
+using Preflight.Formats.Compression;
+using Preflight.Formats.Cpio;
+using Preflight.Formats.Streams;
 using Preflight.Imaging.FileSystems;
 
 namespace Preflight.Imaging.Initrd;
@@ -27,10 +31,10 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         _limits = limits;
     }
 
-    public override string FileSystemType => "cpio";
+    public override FileSystemType FileSystemType => FileSystemType.Cpio;
 
     /// <summary>How each stretch of the file is stored, in file order (e.g. none then gzip for an early-microcode initrd).</summary>
-    public IReadOnlyList<InitrdCompression> Compressions => _segments.Select(s => s.Compression).ToList();
+    public IReadOnlyList<CompressionFormat> Compressions => _segments.Select(s => s.Compression).ToList();
 
     protected override FileSystemNode Root => _nodes[0];
 
@@ -45,8 +49,8 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         file.Position = 0;
         file.ReadExactly(head);
         return CpioHeader.HasMagic(head)
-            || InitrdCompressionFormat.Detect(head) is not null
-            || InitrdCompressionFormat.DetectUnsupported(head) is not null;
+            || Decompression.Detect(head) is not null
+            || Decompression.DetectUnsupported(head) is not null;
     }
 
     /// <summary>Scans the initrd on a seekable, read-only stream (not owned: the caller disposes it after this).</summary>
@@ -62,12 +66,12 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         {
             ScanFile(file, sourceName, limits, segments, scanner, ref offset);
         }
-        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
+        catch (Exception e) when (e is InvalidDataException or FormatLimitException or IOException)
         {
             // The cpio scanner and every decoder (through DecoderGuard) report bad data as InvalidDataException;
             // IOException covers a file that ends early (EndOfStreamException) or cannot be read. Anything else is a bug.
-            string where = segments.Count > 0 && segments[^1].Compression != InitrdCompression.None
-                ? $"in the {InitrdCompressionFormat.Name(segments[^1].Compression)} data starting there: "
+            string where = segments.Count > 0 && segments[^1].Compression != CompressionFormat.None
+                ? $"in the {Decompression.Name(segments[^1].Compression)} data starting there: "
                 : "";
             throw new ImageFormatException(sourceName, segments.Count > 0 ? segments[^1].FileOffset : offset, $"initrd: {where}{e.Message}", e);
         }
@@ -90,7 +94,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         {
             if (segments.Count >= MaxArchives)
             {
-                throw new InitrdLimitException($"more than {MaxArchives} concatenated archives (limit MaxArchives)");
+                throw new FormatLimitException($"more than {MaxArchives} concatenated archives (limit MaxArchives)");
             }
             var zeros = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
             offset += zeros.SkipZeros();
@@ -104,29 +108,30 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
 
             if (CpioHeader.HasMagic(head))
             {
-                segments.Add(new InitrdSegment(offset, InitrdCompression.None));
+                segments.Add(new InitrdSegment(offset, CompressionFormat.None));
                 var reader = new ForwardReader(new StreamSlice(file, offset, length - offset), long.MaxValue, "", length - offset);
                 scanner.ScanArchive(reader, segments.Count - 1, offset);
                 offset += reader.Position;
                 continue;
             }
 
-            InitrdCompression? compression = InitrdCompressionFormat.Detect(head);
-            if (compression is null)
+            CompressionFormat? detected = Decompression.Detect(head);
+            if (detected is not CompressionFormat compression || !Unpacks(compression))
             {
-                string problem = InitrdCompressionFormat.DetectUnsupported(head) is string name
-                    ? $"initrd compressed with {name}, which this reader does not support (gzip, zstd, xz, lz4 are)"
+                string? unsupported = detected is CompressionFormat refused ? Decompression.Name(refused) : Decompression.DetectUnsupported(head);
+                string problem = unsupported is not null
+                    ? $"initrd compressed with {unsupported}, which this reader does not support (gzip, zstd, xz, lz4 are)"
                     : "initrd: unrecognised data (neither a cpio header, zero padding nor a known compression)";
                 throw new ImageFormatException(sourceName, offset, problem);
             }
-            segments.Add(new InitrdSegment(offset, compression.Value));
+            segments.Add(new InitrdSegment(offset, compression));
             var source = new TrackedSource(new StreamSlice(file, offset, length - offset));
             InvalidDataException? stumbled = null;
             long decodedBytes;
-            using (Stream decoder = InitrdCompressionFormat.Open(compression.Value, source))
+            using (Stream decoder = Decompression.Open(compression, source, leaveOpen: true))
             {
                 // One budget for the whole file: every compressed run draws on what the earlier ones left.
-                var inflated = new ForwardReader(decoder, limits.MaxDecompressedBytes - decompressed, BombMessage(limits, compression.Value));
+                var inflated = new ForwardReader(decoder, limits.MaxDecompressedBytes - decompressed, BombMessage(limits, compression));
                 while (true)
                 {
                     try
@@ -149,7 +154,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                 decodedBytes = inflated.Position;
                 decompressed += decodedBytes;
             }
-            offset = NextArchive(file, offset, source, decodedBytes, compression.Value, stumbled);
+            offset = NextArchive(file, offset, source, decodedBytes, compression, stumbled);
         }
     }
 
@@ -160,7 +165,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
     /// reach the end of the file, unless its decoder stumbled.
     /// </summary>
     private static long NextArchive(Stream file, long runStart, TrackedSource source, long decodedBytes,
-        InitrdCompression compression, InvalidDataException? stumbled)
+        CompressionFormat compression, InvalidDataException? stumbled)
     {
         long length = file.Length;
         if (CompressedRunEnd.Find(compression, file, runStart, source, decodedBytes) is not long end)
@@ -187,10 +192,16 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
     }
 
     private static bool StartsArchive(ReadOnlySpan<byte> head) =>
-        (head.Length >= 6 && CpioHeader.HasMagic(head)) || InitrdCompressionFormat.Detect(head) is not null;
+        (head.Length >= 6 && CpioHeader.HasMagic(head)) || (Decompression.Detect(head) is CompressionFormat compression && Unpacks(compression));
 
-    private static string BombMessage(InitrdLimits limits, InitrdCompression compression) =>
-        $"{InitrdCompressionFormat.Name(compression)} data expands past the limit of {limits.MaxDecompressedBytes} bytes (MaxDecompressedBytes): a decompression bomb or a corrupt archive";
+    /// <summary>
+    /// The compressions read here: the kernel's, less the ones no decoder here reads. bzip2 is decodable (packages
+    /// use it) but an initrd in it is refused as before: where its run ends is not found (CompressedRunEnd).
+    /// </summary>
+    private static bool Unpacks(CompressionFormat compression) => compression is not CompressionFormat.Bzip2;
+
+    private static string BombMessage(InitrdLimits limits, CompressionFormat compression) =>
+        $"{Decompression.Name(compression)} data expands past the limit of {limits.MaxDecompressedBytes} bytes (MaxDecompressedBytes): a decompression bomb or a corrupt archive";
 
     protected override FileSystemNode LoadNode(long inode)
     {
@@ -217,7 +228,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
                 return new MemoryStream([], writable: false);
             case InMemoryContent memory:
                 return new MemoryStream(memory.Data, writable: false);
-            case SegmentContent located when _segments[located.Segment].Compression == InitrdCompression.None:
+            case SegmentContent located when _segments[located.Segment].Compression == CompressionFormat.None:
                 return new StreamSlice(_file, located.Offset, located.Length);
             case SegmentContent located:
                 return Reinflate(located);
@@ -232,7 +243,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
         InitrdSegment segment = _segments[located.Segment];
         try
         {
-            using Stream decompressed = InitrdCompressionFormat.Open(segment.Compression, new StreamSlice(_file, segment.FileOffset, _file.Length - segment.FileOffset));
+            using Stream decompressed = Decompression.Open(segment.Compression, new StreamSlice(_file, segment.FileOffset, _file.Length - segment.FileOffset), leaveOpen: true);
             var reader = new ForwardReader(decompressed, _limits.MaxDecompressedBytes, BombMessage(_limits, segment.Compression));
             var data = new byte[located.Length];
             if (!reader.TrySkip(located.Offset) || !reader.TryReadExactly(data))
@@ -241,7 +252,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             }
             return new MemoryStream(data, writable: false);
         }
-        catch (Exception e) when (e is InvalidDataException or InitrdLimitException or IOException)
+        catch (Exception e) when (e is InvalidDataException or FormatLimitException or IOException)
         {
             throw new ImageFormatException(SourceName, segment.FileOffset, $"initrd: {e.Message}", e);
         }

@@ -1,3 +1,6 @@
+using Preflight.Formats.Compression;
+using Preflight.Formats.Cpio;
+using Preflight.Formats;
 using Preflight.Imaging.FileSystems;
 
 namespace Preflight.Imaging.Initrd;
@@ -11,7 +14,7 @@ internal sealed record InMemoryContent(byte[] Data) : CpioContent(Data.Length);
 internal sealed record SegmentContent(int Segment, long Offset, long Length) : CpioContent(Length);
 
 /// <summary>One stretch of the initrd file: an uncompressed cpio archive, or a compressed run to the end of the file.</summary>
-internal sealed record InitrdSegment(long FileOffset, InitrdCompression Compression);
+internal sealed record InitrdSegment(long FileOffset, CompressionFormat Compression);
 
 /// <summary>
 /// The tree the kernel would build unpacking the archives into an empty rootfs, as a mutable model filled during
@@ -41,7 +44,7 @@ internal sealed class InitrdTree
     {
         if (++_nodes > _maxNodes)
         {
-            throw new InitrdLimitException($"more than {_maxNodes} files and directories in the unpacked tree (limit MaxNodes)");
+            throw new FormatLimitException($"more than {_maxNodes} files and directories in the unpacked tree (limit MaxNodes)");
         }
         return node;
     }
@@ -71,7 +74,7 @@ internal sealed class InitrdTree
         string leaf = parts[^1];
         TreeNode? existing = parent.Child(leaf);
 
-        switch (header.Kind)
+        switch (KindOf(header))
         {
             case FileKind.Directory:
                 if (existing is { Kind: FileKind.Directory })
@@ -91,11 +94,17 @@ internal sealed class InitrdTree
                 parent.SetChild(leaf, linked);
                 return linked;
             default:
-                var node = Count(new TreeNode(header.Kind, (int)header.Mode));
+                var node = Count(new TreeNode(KindOf(header), (int)header.Mode));
                 parent.SetChild(leaf, node);
                 return node;
         }
     }
+
+    private static FileKind KindOf(CpioHeader header) =>
+        header.IsRegularFile ? FileKind.File
+        : header.IsDirectory ? FileKind.Directory
+        : header.IsSymlink ? FileKind.Symlink
+        : FileKind.Other;
 
     /// <summary>Entry names are relative to the rootfs ("./usr/bin", "usr/bin" or "/usr/bin"); ".." stops at the root.</summary>
     public static List<string> SplitName(string name)

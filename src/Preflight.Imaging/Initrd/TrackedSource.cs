@@ -1,3 +1,5 @@
+using Preflight.Formats.Streams;
+
 namespace Preflight.Imaging.Initrd;
 
 /// <summary>

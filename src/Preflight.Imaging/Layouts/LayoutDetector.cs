@@ -3,7 +3,7 @@ namespace Preflight.Imaging.Layouts;
 /// <summary>
 /// Reads the partition tables at the front of a disk image and says which layout it is, without looking at any
 /// filesystem: a GPT (protective MBR), Kata's DAX layout (MBR #1, nd_pfn_sb at 4 KiB, MBR #2 at the data offset),
-/// a plain MBR, or "bare" when there is no table at all. Every partition is checked against the file size.
+/// a plain MBR, or bare when there is no table at all. Every partition is checked against the file size.
 /// </summary>
 public static class LayoutDetector
 {
@@ -16,24 +16,24 @@ public static class LayoutDetector
         IReadOnlyList<PartitionInfo>? mbr = SectorReader.TryReadAt(image, 0, sector) ? MbrTable.TryParse(sector) : null;
         if (mbr is null)
         {
-            return new DiskLayout("bare", [new PartitionInfo(0, 0, image.Length, "", false)]);
+            return new DiskLayout(ImageLayout.Bare, [new PartitionInfo(0, 0, image.Length, "", false)]);
         }
 
         if (mbr.Any(p => p.Type == MbrTable.ProtectiveGptType.ToString("x2")))
         {
             IReadOnlyList<PartitionInfo> gpt = GptTable.Read(image, sourceName);
             CheckWithinFile(gpt, image.Length, sourceName, "GPT");
-            return new DiskLayout("gpt", gpt);
+            return new DiskLayout(ImageLayout.Gpt, gpt);
         }
 
         CheckWithinFile(mbr, image.Length, sourceName, "MBR");
         long? dataOffset = DaxHeader.TryReadDataOffset(image);
         if (dataOffset is null)
         {
-            return new DiskLayout("mbr", mbr);
+            return new DiskLayout(ImageLayout.Mbr, mbr);
         }
         CheckDaxMbrsAgree(image, sourceName, mbr, dataOffset.Value);
-        return new DiskLayout("kata-dax", mbr, dataOffset);
+        return new DiskLayout(ImageLayout.KataDax, mbr, dataOffset);
     }
 
     private static void CheckWithinFile(IReadOnlyList<PartitionInfo> partitions, long fileLength, string sourceName, string table)

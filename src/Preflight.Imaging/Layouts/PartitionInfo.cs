@@ -7,8 +7,9 @@ namespace Preflight.Imaging.Layouts;
 public sealed record PartitionInfo(int Number, long Offset, long Length, string Type, bool Bootable, string? Name = null);
 
 /// <summary>
-/// What the partition tables of an image say, before any filesystem is looked at. Layout is "kata-dax", "mbr",
-/// "gpt" or "bare" (no table: the whole file is one volume, given as a single partition numbered 0).
+/// What the partition tables of an image say, before any filesystem is looked at. Layout is never
+/// <see cref="ImageLayout.Initrd"/>; for <see cref="ImageLayout.Bare"/> (no table) the whole file is one volume,
+/// given as a single partition numbered 0.
 /// DaxDataOffset is where the DAX metadata says the namespace data begins (kata-dax only).
 /// </summary>
-public sealed record DiskLayout(string Layout, IReadOnlyList<PartitionInfo> Partitions, long? DaxDataOffset = null);
+public sealed record DiskLayout(ImageLayout Layout, IReadOnlyList<PartitionInfo> Partitions, long? DaxDataOffset = null);

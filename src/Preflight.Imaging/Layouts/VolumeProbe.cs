@@ -1,3 +1,4 @@
+using Preflight.Formats.Streams;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.FileSystems.Erofs;
 using Preflight.Imaging.FileSystems.Ext4;
@@ -11,39 +12,43 @@ namespace Preflight.Imaging.Layouts;
 /// </summary>
 public static class VolumeProbe
 {
-    public const string Verity = "verity";
-
     private static ReadOnlySpan<byte> VeritySignature => "verity\0\0"u8;
 
-    /// <summary>"ext4", "xfs", "erofs", "verity", or null when nothing is recognised.</summary>
-    public static string? Identify(Stream volume)
+    /// <summary>True when the volume is a dm-verity hash device (its superblock starts "verity\0\0").</summary>
+    public static bool IsVerity(Stream volume)
     {
         Span<byte> head = stackalloc byte[8];
-        if (SectorReader.TryReadAt(volume, 0, head) && head.SequenceEqual(VeritySignature))
+        return SectorReader.TryReadAt(volume, 0, head) && head.SequenceEqual(VeritySignature);
+    }
+
+    /// <summary>The filesystem on the volume, or null when none is recognised (a dm-verity hash device holds none).</summary>
+    public static FileSystemType? Identify(Stream volume)
+    {
+        if (IsVerity(volume))
         {
-            return Verity;
+            return null;
         }
         if (Ext4FileSystem.Probe(volume))
         {
-            return "ext4";
+            return FileSystemType.Ext4;
         }
         if (XfsFileSystem.Probe(volume))
         {
-            return "xfs";
+            return FileSystemType.Xfs;
         }
         if (ErofsFileSystem.Probe(volume))
         {
-            return "erofs";
+            return FileSystemType.Erofs;
         }
         return null;
     }
 
-    public static IFileSystem Open(string fileSystemType, Stream volume, string sourceName) => fileSystemType switch
+    public static IFileSystem Open(FileSystemType fileSystemType, Stream volume, string sourceName) => fileSystemType switch
     {
-        "ext4" => Ext4FileSystem.Open(volume, sourceName),
-        "xfs" => XfsFileSystem.Open(volume, sourceName),
-        "erofs" => ErofsFileSystem.Open(volume, sourceName),
-        _ => throw new ImageFormatException(sourceName, null, $"no reader for a {fileSystemType} volume"),
+        FileSystemType.Ext4 => Ext4FileSystem.Open(volume, sourceName),
+        FileSystemType.Xfs => XfsFileSystem.Open(volume, sourceName),
+        FileSystemType.Erofs => ErofsFileSystem.Open(volume, sourceName),
+        _ => throw new ImageFormatException(sourceName, null, $"no reader for a {fileSystemType.Name()} volume"),
     };
 
     /// <summary>The partition Kata boots: its kernel line says root=/dev/vda1 (virtio-blk) or /dev/pmem0p1 (nvdimm).</summary>
@@ -55,16 +60,16 @@ public static class VolumeProbe
     /// rootfs partition 2 is the dm-verity hash device of partition 1. A bare image is its own volume.
     /// Returns null when that volume holds no filesystem we can read.
     /// </summary>
-    public static (PartitionInfo Partition, string FileSystemType)? ChooseRootfs(Stream image, DiskLayout layout)
+    public static (PartitionInfo Partition, FileSystemType FileSystemType)? ChooseRootfs(Stream image, DiskLayout layout)
     {
-        PartitionInfo? root = layout.Layout == "bare"
+        PartitionInfo? root = layout.Layout == ImageLayout.Bare
             ? layout.Partitions[0]
             : layout.Partitions.FirstOrDefault(p => p.Number == KataRootPartition && !MbrTable.IsExtended(p));
         if (root is null)
         {
             return null;
         }
-        string? type = Identify(new StreamSlice(image, root.Offset, root.Length));
-        return type is null || type == Verity ? null : (root, type);
+        FileSystemType? type = Identify(new StreamSlice(image, root.Offset, root.Length));
+        return type is FileSystemType found ? (root, found) : null;
     }
 }

@@ -56,11 +56,7 @@ public static class ProtocolResolver
                 "its own descriptors were compared, the release's filled only what they leave out"));
         }
         var matching = catalog.ReleasesWithFingerprint(fingerprint);
-        if (surface.Transport is null && matching.Select(r => r.Transport).Distinct().Count() == 1)
-        {
-            // A descriptor set names no transport; Kata's own protocols of one era do (1.x gRPC, 2.x+ ttrpc).
-            surface = surface.WithTransport(matching[0].Transport);
-        }
+        surface = surface.WithTransport(ProtocolTransport.Resolve(surface.Transport, release, matching));
         return new ResolvedProtocol(surface, release, matching, fingerprint, ProtocolFingerprint.Basis(surface, options), findings);
     }
 

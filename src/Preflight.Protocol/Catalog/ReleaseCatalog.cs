@@ -1,12 +1,13 @@
 using System.Reflection;
+using Preflight.Binaries;
 
 namespace Preflight.Protocol.Catalog;
 
 /// <summary>One Kata release tag and the distinct protocol it shares with other tags (named by its first release).</summary>
 public sealed record KataRelease(string Tag, KataVersion Version, string Protocol)
 {
-    /// <summary>Kata 1.x speaks gRPC; 2.0.0 and later speak ttrpc (kata-facts.md "Transport").</summary>
-    public string Transport => Version.Major == 1 ? "grpc" : "ttrpc";
+    /// <summary>Kata 1.x speaks gRPC; 2.0.0 and later speak ttrpc (<see cref="ProtocolTransport.OfRelease"/>).</summary>
+    public RpcTransport Transport => ProtocolTransport.OfRelease(Version);
 }
 
 /// <summary>

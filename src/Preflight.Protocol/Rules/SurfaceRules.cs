@@ -1,3 +1,4 @@
+using Preflight.Binaries;
 using Preflight.Protocol.Walking;
 
 namespace Preflight.Protocol.Rules;
@@ -32,9 +33,7 @@ internal sealed class TransportMismatch : ISurfaceRule
 
     public void Check(SurfacePair pair, FindingSink sink)
     {
-        string? runtime = pair.Runtime.Transport;
-        string? agent = pair.Agent.Transport;
-        if (runtime is not null && agent is not null && runtime != agent)
+        if (pair.Runtime.Transport.Name() is string runtime && pair.Agent.Transport.Name() is string agent && runtime != agent)
         {
             sink.Add(Info, "transport",
                 $"the runtime speaks {runtime} and the agent speaks {agent}: no call can succeed (Kata 1.x uses gRPC, 2.x and later ttrpc)");

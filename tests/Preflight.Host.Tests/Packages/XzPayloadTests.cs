@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Preflight.Host.Packages;
-using Preflight.Imaging.Compression;
+using Preflight.Formats.Compression;
 
 namespace Preflight.Host.Tests.Packages;
 

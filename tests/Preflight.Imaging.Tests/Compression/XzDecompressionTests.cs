@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Preflight.Imaging.Compression;
+using Preflight.Formats.Compression;
 
 namespace Preflight.Imaging.Tests.Compression;
 

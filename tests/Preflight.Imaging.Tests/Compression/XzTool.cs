@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Preflight.Imaging.Compression;
+using Preflight.Formats.Compression;
 
 namespace Preflight.Imaging.Tests.Compression;
 

@@ -106,7 +106,7 @@ public sealed class Ext4FileSystemTests
         Assert.Equal(FileKind.Directory, fs.GetEntry("/usr/share")!.Kind);
         Assert.Equal(FileKind.Symlink, fs.GetEntry("/bin", followLinks: false)!.Kind);
         Assert.Equal(0, fs.GetEntry("/data/empty")!.Length);
-        Assert.Equal("ext4", fs.FileSystemType);
+        Assert.Equal(FileSystemType.Ext4, fs.FileSystemType);
     }
 
     [Theory]

@@ -1,7 +1,10 @@
+using Preflight.Formats.Compression;
+using Preflight.Formats.Streams;
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;
+using Preflight.Imaging.Layouts;
 using Preflight.Tests;
 
 namespace Preflight.Imaging.Tests.Initrd;
@@ -15,20 +18,20 @@ public sealed class InitrdFileSystemTests
         InitrdFileSystem.Open(file, TestData.Generated("initrd", name), limits ?? InitrdLimits.Default);
 
     [Theory]
-    [InlineData("initrd-none.img", InitrdCompression.None)]
-    [InlineData("initrd-crc.img", InitrdCompression.None)]
-    [InlineData("initrd-gzip.img", InitrdCompression.Gzip)]
-    [InlineData("initrd-zstd.img", InitrdCompression.Zstd)]
-    [InlineData("initrd-xz.img", InitrdCompression.Xz)]
-    [InlineData("initrd-lz4legacy.img", InitrdCompression.Lz4Legacy)]
-    [InlineData("initrd-lz4frame.img", InitrdCompression.Lz4Frame)]
-    public void Every_compression_yields_the_agent_and_the_cpio_listing(string name, InitrdCompression compression)
+    [InlineData("initrd-none.img", CompressionFormat.None)]
+    [InlineData("initrd-crc.img", CompressionFormat.None)]
+    [InlineData("initrd-gzip.img", CompressionFormat.Gzip)]
+    [InlineData("initrd-zstd.img", CompressionFormat.Zstd)]
+    [InlineData("initrd-xz.img", CompressionFormat.Xz)]
+    [InlineData("initrd-lz4legacy.img", CompressionFormat.Lz4Legacy)]
+    [InlineData("initrd-lz4frame.img", CompressionFormat.Lz4Frame)]
+    public void Every_compression_yields_the_agent_and_the_cpio_listing(string name, CompressionFormat compression)
     {
         using FileStream file = File.OpenRead(TestData.Generated("initrd", name));
         Assert.True(InitrdFileSystem.Probe(file));
         using InitrdFileSystem fs = OpenInitrd(name, file);
 
-        Assert.Equal("cpio", fs.FileSystemType);
+        Assert.Equal(FileSystemType.Cpio, fs.FileSystemType);
         Assert.Equal([compression], fs.Compressions);
         foreach (string listed in File.ReadAllLines(TestData.Generated("initrd", "initrd.list")).Where(l => l != "."))
         {
@@ -48,7 +51,7 @@ public sealed class InitrdFileSystemTests
         using FileStream file = File.OpenRead(TestData.Generated("initrd", "initrd-early-gzip.img"));
         using InitrdFileSystem fs = OpenInitrd("initrd-early-gzip.img", file);
 
-        Assert.Equal([InitrdCompression.None, InitrdCompression.Gzip], fs.Compressions);
+        Assert.Equal([CompressionFormat.None, CompressionFormat.Gzip], fs.Compressions);
         Assert.True(fs.Exists("/kernel/x86/microcode/GenuineIntel.bin"));
         using Stream hostname = fs.OpenFile("/etc/hostname");
         Assert.Equal(File.ReadAllText(TestData.Generated("initrd", "hostname.sha256")).Trim(), AgentLocator.Sha256Hex(hostname));
@@ -125,12 +128,12 @@ public sealed class InitrdFileSystemTests
     public void Guest_image_recognises_an_initrd()
     {
         using OpenedImage opened = GuestImage.Open(TestData.Generated("initrd", "initrd-gzip.img"));
-        Assert.Equal("initrd", opened.Layout);
-        Assert.Equal("cpio", opened.FileSystemType);
+        Assert.Equal(ImageLayout.Initrd, opened.Layout);
+        Assert.Equal(FileSystemType.Cpio, opened.FileSystemType);
         Assert.Empty(opened.Partitions);
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
-        Assert.Equal("init", agent.FoundBy);
+        Assert.Equal(AgentFoundBy.Init, agent.FoundBy);
         Assert.Equal("/sbin/init", agent.ResolvedPath);
         Assert.Equal(AgentSha, AgentLocator.Sha256Hex(opened.FileSystem, agent));
     }

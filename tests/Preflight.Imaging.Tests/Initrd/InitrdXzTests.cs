@@ -1,5 +1,5 @@
 using Preflight.Imaging.Agent;
-using Preflight.Imaging.Compression;
+using Preflight.Formats.Compression;
 using Preflight.Imaging.Initrd;
 using Preflight.Imaging.Tests.Compression;
 

@@ -1,5 +1,7 @@
 using Preflight.Imaging;
 using Preflight.Imaging.Agent;
+using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 using Preflight.Tests;
 using Xunit.Abstractions;
 
@@ -27,14 +29,14 @@ public sealed class GuestImageMatrixTests(ITestOutputHelper output)
         string expectedSha = File.ReadAllText(TestData.Generated("layouts", "agent.sha256")).Trim();
 
         using OpenedImage opened = GuestImage.Open(path);
-        Assert.Equal(layout, opened.Layout);
-        Assert.Equal(fileSystem, opened.FileSystemType);
+        Assert.Equal(layout, opened.Layout.Name());
+        Assert.Equal(fileSystem, opened.FileSystemType.Name());
         Assert.Equal(offset, opened.PartitionOffset);
         Assert.Equal(image.StartsWith("measured-", StringComparison.Ordinal), opened.VerityHashPartition is { Number: 2 });
 
         AgentLocation? agent = AgentLocator.Locate(opened.FileSystem);
         Assert.NotNull(agent);
-        Assert.Equal("systemd-unit", agent.FoundBy);
+        Assert.Equal(AgentFoundBy.SystemdUnit, agent.FoundBy);
         Assert.Equal("/usr/bin/kata-agent", agent.ResolvedPath);
         Assert.Equal("/usr/lib/systemd/system/kata-agent.service", agent.Unit);
         Assert.Equal(expectedSha, AgentLocator.Sha256Hex(AgentLocator.ReadAgent(opened.FileSystem, agent)));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Preflight.Formats.Streams;
 using Preflight.Imaging;
 using Preflight.Imaging.Layouts;
 using Preflight.Tests;
@@ -25,7 +26,7 @@ public sealed class LayoutDetectionTests
 
         DiskLayout detected = LayoutDetector.Detect(file, path);
 
-        Assert.Equal(layout, detected.Layout);
+        Assert.Equal(layout, detected.Layout.Name());
         using JsonDocument sfdisk = JsonDocument.Parse(File.ReadAllText(path + ".sfdisk.json"));
         JsonElement table = sfdisk.RootElement.GetProperty("partitiontable");
         var expected = table.GetProperty("partitions").EnumerateArray()
@@ -57,7 +58,8 @@ public sealed class LayoutDetectionTests
         using FileStream file = File.OpenRead(path);
         DiskLayout detected = LayoutDetector.Detect(file, path);
         PartitionInfo hash = detected.Partitions[1];
-        Assert.Equal(VolumeProbe.Verity, VolumeProbe.Identify(new StreamSlice(file, hash.Offset, hash.Length)));
+        Assert.True(VolumeProbe.IsVerity(new StreamSlice(file, hash.Offset, hash.Length)));
+        Assert.Null(VolumeProbe.Identify(new StreamSlice(file, hash.Offset, hash.Length)));
         var chosen = VolumeProbe.ChooseRootfs(file, detected);
         Assert.NotNull(chosen);
         Assert.Equal(1, chosen.Value.Partition.Number);
@@ -73,7 +75,7 @@ public sealed class LayoutDetectionTests
         string path = TestData.Generated("layouts", image);
         using FileStream file = File.OpenRead(path);
         DiskLayout detected = LayoutDetector.Detect(file, path);
-        Assert.Equal("bare", detected.Layout);
+        Assert.Equal(ImageLayout.Bare, detected.Layout);
         Assert.Equal(file.Length, detected.Partitions.Single().Length);
     }
 

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using Preflight.Imaging.Compression;
+using Preflight.Formats.Compression;
 using Preflight.Imaging.Initrd;
 using SharpCompress.Compressors.BZip2;
 

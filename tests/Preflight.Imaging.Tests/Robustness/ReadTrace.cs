@@ -1,3 +1,4 @@
+using Preflight.Formats.Streams;
 using Preflight.Imaging.Agent;
 using Preflight.Imaging.FileSystems;
 using Preflight.Imaging.Initrd;
@@ -37,7 +38,7 @@ internal static class ReadTrace
             return InitrdFileSystem.Open(image, name);
         }
         DiskLayout layout = LayoutDetector.Detect(image, name);
-        (PartitionInfo partition, string type) = VolumeProbe.ChooseRootfs(image, layout)
+        (PartitionInfo partition, FileSystemType type) = VolumeProbe.ChooseRootfs(image, layout)
             ?? throw new InvalidOperationException($"{name}: no rootfs; not a usable fixture");
         foreach (PartitionInfo other in layout.Partitions)
         {

@@ -24,7 +24,7 @@ public sealed class ErofsFileSystem : ReadOnlyFileSystem
         _root = root;
     }
 
-    public override string FileSystemType => "erofs";
+    public override FileSystemType FileSystemType => FileSystemType.Erofs;
 
     protected override FileSystemNode Root => _root;
 

@@ -28,7 +28,7 @@ public sealed class Ext4FileSystem : ReadOnlyFileSystem
         _directories = new Ext4DirectoryReader(volume);
     }
 
-    public override string FileSystemType => "ext4";
+    public override FileSystemType FileSystemType => FileSystemType.Ext4;
 
     protected override FileSystemNode Root => _root ??= LoadRoot();
 

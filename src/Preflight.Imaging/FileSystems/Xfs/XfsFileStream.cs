@@ -1,3 +1,5 @@
+using Preflight.Formats.Streams;
+
 namespace Preflight.Imaging.FileSystems.Xfs;
 
 /// <summary>

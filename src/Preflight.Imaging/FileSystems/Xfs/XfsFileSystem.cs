@@ -17,7 +17,7 @@ public sealed class XfsFileSystem : ReadOnlyFileSystem
         _root = root;
     }
 
-    public override string FileSystemType => "xfs";
+    public override FileSystemType FileSystemType => FileSystemType.Xfs;
 
     protected override FileSystemNode Root => _root;
 

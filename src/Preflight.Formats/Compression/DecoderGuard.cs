@@ -1,6 +1,8 @@
 using SharpCompress.Common;
 
-namespace Preflight.Imaging.Compression;
+using Preflight.Formats.Streams;
+
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// The decoders this project uses from others, each with the exception types it raises on corrupt input. They
@@ -102,7 +104,11 @@ public sealed class DecoderGuard : ForwardOnlyStream
         base.Dispose(disposing);
     }
 
-    /// <summary>Passes reads through, remembering whether the source itself failed and how much it gave.</summary>
+    /// <summary>
+    /// Passes reads through, remembering whether the source itself failed and how much it gave. It never disposes
+    /// the source: some decoders dispose what they read (SharpCompress' bzip2) and others do not, so ownership is
+    /// the caller's alone (<see cref="Decompression.Open"/>'s leaveOpen).
+    /// </summary>
     private sealed class WatchedSource(Stream inner) : ForwardOnlyStream
     {
         public bool Failed { get; private set; }
@@ -133,15 +139,6 @@ public sealed class DecoderGuard : ForwardOnlyStream
                 Failed = true;
                 throw;
             }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace Preflight.Imaging;
+namespace Preflight.Formats.Streams;
 
 /// <summary>
 /// A read-only, seekable window [offset, offset + length) of another stream: a partition inside a disk image,

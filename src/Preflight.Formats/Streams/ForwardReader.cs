@@ -1,10 +1,10 @@
-namespace Preflight.Imaging.Initrd;
+namespace Preflight.Formats.Streams;
 
 /// <summary>
 /// Reads a (possibly decompressing, non-seekable) stream front to back with a small look-ahead buffer, counting
 /// the bytes consumed and refusing to go past a byte budget: the one place the decompression cap is enforced.
 /// </summary>
-internal sealed class ForwardReader
+public sealed class ForwardReader
 {
     private const int BufferSize = 64 * 1024;
 
@@ -53,6 +53,19 @@ internal sealed class ForwardReader
             copied += n;
         }
         return true;
+    }
+
+    /// <summary>Up to destination.Length bytes (fewer only at the end, 0 there), for a caller that streams.</summary>
+    public int Read(Span<byte> destination)
+    {
+        if (destination.IsEmpty || !Fill())
+        {
+            return 0;
+        }
+        int n = Math.Min(destination.Length, _end - _start);
+        _buffer.AsSpan(_start, n).CopyTo(destination);
+        Consume(n);
+        return n;
     }
 
     /// <summary>Skips count bytes; false when the stream ended first.</summary>
@@ -118,7 +131,7 @@ internal sealed class ForwardReader
                 _eof = true;
                 return false;
             }
-            throw new InitrdLimitException(_budgetMessage);
+            throw new FormatLimitException(_budgetMessage);
         }
         int want = (int)Math.Min(BufferSize, _budget - produced);
         int read = _stream.Read(_buffer, 0, want);
@@ -133,5 +146,3 @@ internal sealed class ForwardReader
     }
 }
 
-/// <summary>A limit of InitrdLimits was reached; turned into an ImageFormatException naming the file.</summary>
-internal sealed class InitrdLimitException(string message) : Exception(message);

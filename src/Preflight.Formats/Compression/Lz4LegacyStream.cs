@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using K4os.Compression.LZ4;
 
-namespace Preflight.Imaging.Initrd;
+using Preflight.Formats.Streams;
+
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// Decodes the LZ4 "legacy" frame the kernel's initramfs uses (`lz4 -l`, lib/decompress_unlz4.c): the magic

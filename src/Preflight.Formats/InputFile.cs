@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Preflight.Imaging;
+namespace Preflight.Formats;
 
 /// <summary>What kind of file a path names, as stat(2) says (links followed).</summary>
 public enum InputFileKind

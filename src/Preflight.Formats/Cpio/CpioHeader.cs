@@ -1,36 +1,32 @@
-using Preflight.Imaging.FileSystems;
-
-namespace Preflight.Imaging.Initrd;
+namespace Preflight.Formats.Cpio;
 
 /// <summary>
 /// A cpio "newc" (070701) or "crc" (070702) header: 110 ASCII bytes, the magic then thirteen 8-digit hex fields.
-/// The crc format's checksum is not verified: the kernel does not verify it either.
+/// The crc format's checksum is not verified: neither the kernel nor rpm verifies it.
 /// </summary>
-internal readonly record struct CpioHeader(
+public readonly record struct CpioHeader(
     uint Ino, uint Mode, uint NLink, uint FileSize, uint DevMajor, uint DevMinor, uint NameSize)
 {
     public const int Size = 110;
 
-    public FileKind Kind => (Mode & 0xF000) switch
-    {
-        0x8000 => FileKind.File,
-        0x4000 => FileKind.Directory,
-        0xA000 => FileKind.Symlink,
-        _ => FileKind.Other,
-    };
+    /// <summary>The file type bits of <see cref="Mode"/> (S_IFMT), as stat(2) has them.</summary>
+    public uint FileType => Mode & 0xF000;
+
+    public bool IsRegularFile => FileType == 0x8000;
+
+    public bool IsDirectory => FileType == 0x4000;
+
+    public bool IsSymlink => FileType == 0xA000;
 
     public static bool HasMagic(ReadOnlySpan<byte> head) =>
         head.Length >= 6 && (head[..6].SequenceEqual("070701"u8) || head[..6].SequenceEqual("070702"u8));
 
-    /// <summary>Parses a header; the message of the exception says which field is bad.</summary>
+    /// <summary>Parses a header; the message of the InvalidDataException says which field is bad.</summary>
     public static CpioHeader Parse(ReadOnlySpan<byte> raw)
     {
         if (!HasMagic(raw))
         {
-            string what = raw.Length >= 6 && raw[..6].SequenceEqual("070707"u8)
-                ? "an old portable (odc, 070707) cpio header, which the kernel does not unpack"
-                : "no cpio newc header magic (070701/070702)";
-            throw new InvalidDataException(what);
+            throw new InvalidDataException(MagicProblem(raw));
         }
         return new CpioHeader(
             Ino: Field(raw, 0, "c_ino"),
@@ -40,6 +36,20 @@ internal readonly record struct CpioHeader(
             DevMajor: Field(raw, 7, "c_devmajor"),
             DevMinor: Field(raw, 8, "c_devminor"),
             NameSize: Field(raw, 11, "c_namesize"));
+    }
+
+    /// <summary>Names the cpio variants that are not newc, so the error says which one was found.</summary>
+    private static string MagicProblem(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length >= 6 && raw[..6].SequenceEqual("070707"u8))
+        {
+            return "an old portable (odc, 070707) cpio header, which neither the kernel nor rpm unpacks";
+        }
+        if (raw.Length >= 6 && raw[..5].SequenceEqual("07070"u8) && raw[5] == (byte)'X')
+        {
+            return "an rpm stripped cpio header (07070X, packages with files over 4 GiB), which is not supported";
+        }
+        return "no cpio newc header magic (070701/070702)";
     }
 
     private static uint Field(ReadOnlySpan<byte> raw, int index, string name)

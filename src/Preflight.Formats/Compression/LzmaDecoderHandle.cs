@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Preflight.Imaging.Compression;
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// Owns one native lzma_stream (liblzma's decoder state) and the native input buffer its next_in points into.

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Preflight.Imaging.Compression;
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// The three entry points of the system's liblzma.so.5 that decoding needs, bound at run time. The library is

@@ -1,6 +1,8 @@
 using SharpCompress.Compressors.Xz;
 
-namespace Preflight.Imaging.Compression;
+using Preflight.Formats.Streams;
+
+namespace Preflight.Formats.Compression;
 
 /// <summary>Which .xz decoder a stream from <see cref="XzDecompression"/> uses.</summary>
 public enum XzDecoder
@@ -53,23 +55,5 @@ public static class XzDecompression
         // SharpCompress's XZStream never disposes the stream it reads, so owning it takes a wrapper.
         var xz = new XZStream(compressed);
         return leaveOpen ? xz : new OwningStream(xz, compressed);
-    }
-
-    /// <summary>The managed decoder plus the compressed stream it reads, disposed together (leaveOpen: false).</summary>
-    private sealed class OwningStream(Stream decoded, Stream compressed) : ForwardOnlyStream
-    {
-        public override bool CanRead => decoded.CanRead;
-
-        public override int Read(Span<byte> buffer) => decoded.Read(buffer);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                decoded.Dispose();
-                compressed.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }

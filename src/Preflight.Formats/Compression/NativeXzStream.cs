@@ -1,4 +1,6 @@
-namespace Preflight.Imaging.Compression;
+using Preflight.Formats.Streams;
+
+namespace Preflight.Formats.Compression;
 
 /// <summary>
 /// A read-only, forward-only stream of the bytes decoded from .xz data by the system's liblzma: as fast as

@@ -1,4 +1,4 @@
-namespace Preflight.Imaging;
+namespace Preflight.Formats.Streams;
 
 /// <summary>
 /// The Stream plumbing of a read-only stream that can only go forward (a decompressor, an archive member): a

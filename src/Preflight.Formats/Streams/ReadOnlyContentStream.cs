@@ -1,4 +1,4 @@
-namespace Preflight.Imaging;
+namespace Preflight.Formats.Streams;
 
 /// <summary>
 /// The Stream plumbing every read-only, seekable view in this layer shares (a file's content inside a filesystem,
