@@ -18,6 +18,9 @@ packages=(
   afl++
   # The documentation tests ask fish what the shipped fish completion offers.
   fish
+  # The dnf plugin's tests run real dnf 4 (python3-dnf loads the plugin) on a repository createrepo_c indexes
+  # (testdata/rpm-packages/make.sh).
+  dnf python3-dnf createrepo-c
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)
