@@ -14,7 +14,7 @@ namespace Preflight.Cli.Tests.Installed;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DnfTransactionTests(ITestOutputHelper output)
 {
-    private const string OldPair = "kata-runtime-1.12.1-1.x86_64|kata-containers-image-1.12.1-1.x86_64";
+    private const string OldPair = "kata-containers-image-1.12.1-1.x86_64|kata-runtime-1.12.1-1.x86_64";
 
     [Fact]
     public void A_compatible_runtime_and_image_pass_and_rpm_installs_them()
@@ -28,7 +28,8 @@ public sealed class DnfTransactionTests(ITestOutputHelper output)
         Assert.Contains("runtime: /usr/bin/containerd-shim-kata-v2 from kata-runtime 1.12.1-1 (kata-runtime-1.12.1-1.x86_64.rpm)", result.Error);
         Assert.Contains("verdict: PASS", result.Error);
         Assert.DoesNotContain("BLOCK", result.Error + result.Out);
-        Assert.DoesNotContain("warning", result.Error);
+        Assert.DoesNotContain("kata-preflight: warning", result.Error);
+        Assert.DoesNotContain(" WARN ", result.Error);
         Assert.Equal(OldPair, dnf.InstalledPackages());
         Assert.True(dnf.HasFile("usr/bin/containerd-shim-kata-v2"));
     }
@@ -169,6 +170,8 @@ internal sealed class DnfSandbox : IDisposable
 
         string repository = TestData.Generated("rpm-packages", "repo");
         File.WriteAllText(Path.Combine(Sub("repos.d"), "local.repo"), $"[local]\nname=local\nbaseurl=file://{repository}\ngpgcheck=0\n");
+        // Debian's rpm keeps its database under ~/.rpmdb; dnf and rpm here use Fedora's place (HOME is the sandbox).
+        File.WriteAllText(Path.Combine(_dir, ".rpmmacros"), "%_dbpath /var/lib/rpm\n");
         File.WriteAllText(Path.Combine(_dir, "dnf.conf"), $"""
             [main]
             plugins=1
@@ -206,8 +209,9 @@ internal sealed class DnfSandbox : IDisposable
     public string InstalledPackages()
     {
         ProcessResult query = Installed.Run([Installed.FindTool("rpm"), "--root", _root, "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n"],
-            null, [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")]);
+            null, [("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), ("HOME", _dir)]);
         Assert.True(query.ExitCode == 0, query.ToString());
+        Assert.True(File.Exists(Path.Combine(_root, "var/lib/rpm/rpmdb.sqlite")), "no rpm database in the installroot");
         return string.Join('|', query.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
     }
 
