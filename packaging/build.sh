@@ -8,11 +8,12 @@
 # forces the latter); (2) stages the installed tree: /usr/bin/kata-preflight, the man page, bash and fish completion,
 # /etc/kata-preflight/policy.toml (conffile), /etc/apt/apt.conf.d/70kata-preflight (deb only, conffile) and the
 # hook snippets for Kata's packages under /usr/share/kata-preflight/hooks, the JSON report's schema under
-# /usr/share/kata-preflight, the dnf plugin (dnf-plugins/kata_preflight.py in python3's dist-packages on Debian,
-# site-packages in the .rpm's subpackage) and its /etc/dnf/plugins/kata_preflight.conf (conffile); (3) builds
+# /usr/share/kata-preflight; (3) builds
 #   OUTDIR/kata-preflight_<version>-1_amd64.deb with dpkg-deb (copyright and changelog under /usr/share/doc)
 #   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec; %license files)
 #   OUTDIR/python3-dnf-plugin-kata-preflight-<version>-1.noarch.rpm, its subpackage: the dnf plugin
+#     (dnf-plugins/kata_preflight.py in python3's site-packages, /etc/dnf/plugins/kata_preflight.conf); the .deb
+#     has none: Debian hosts manage Kata with APT, and a python module there needs a python3 dependency (lintian)
 # and prints what each package holds.
 #
 # Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip,
@@ -78,7 +79,6 @@ install -D -m 0644 "$here/policy.toml" "$stage/etc/kata-preflight/policy.toml"
 install -D -m 0644 "$here/hooks/kata-preflight-postinst.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-postinst.snippet"
 install -D -m 0644 "$here/hooks/kata-preflight-posttrans.snippet" "$stage/usr/share/kata-preflight/hooks/kata-preflight-posttrans.snippet"
 install -D -m 0644 "$here/check-report.schema.json" "$stage/usr/share/kata-preflight/check-report.schema.json"
-install -D -m 0644 "$here/dnf/kata_preflight.conf" "$stage/etc/dnf/plugins/kata_preflight.conf"
 # Licences: the machine-readable copyright (ours and what the binary links) in both packages; the .rpm also
 # carries the Apache-2.0 text, which Debian keeps in /usr/share/common-licenses instead.
 install -D -m 0644 "$here/deb/copyright" "$stage/usr/share/doc/kata-preflight/copyright"
@@ -92,9 +92,6 @@ touch -d "@$SOURCE_DATE_EPOCH" "$debroot/usr/share/doc/kata-preflight/changelog.
 install -D -m 0644 "$here/apt/70kata-preflight" "$debroot/etc/apt/apt.conf.d/70kata-preflight"
 # A conffile beside the one that calls it: both stay after `apt-get remove`, when the script must stay silent.
 install -D -m 0755 "$here/apt/apt-hook" "$debroot/etc/kata-preflight/apt-hook"
-# Debian's dnf (python3-dnf) loads plugins from here; it manages --installroot trees of RPM distributions.
-install -D -m 0644 "$here/dnf/kata_preflight.py" "$debroot/usr/lib/python3/dist-packages/dnf-plugins/kata_preflight.py"
-touch -h -d "@$SOURCE_DATE_EPOCH" "$debroot/usr/lib/python3/dist-packages/dnf-plugins/kata_preflight.py"
 install -d "$debroot/DEBIAN"
 # Depends: the newest glibc symbol version the binary links against, and OpenSSL, which .NET's crypto (SHA-256)
 # loads with dlopen at run time, so no tool that reads the ELF can see it.
@@ -110,7 +107,7 @@ top="$work/rpmbuild"
 mkdir -p "$top"
 install -D -m 0644 /usr/share/common-licenses/Apache-2.0 "$work/licenses/LICENSE"
 rpmbuild -bb --quiet --define "_topdir $top" --define "stage $stage" --define "licenses $work/licenses" --define "pkgversion $version" \
-  --define "dnf_plugin $here/dnf/kata_preflight.py" \
+  --define "dnf_dir $here/dnf" \
   --define "python3_sitelib ${KATA_PREFLIGHT_PYTHON3_SITELIB:-/usr/lib/python3.9/site-packages}" \
   --define "debug_package %{nil}" --define "__os_install_post %{nil}" --define "_build_id_links none" \
   --define "_binary_payload w19.zstdio" --define "use_source_date_epoch_as_buildtime 1" \

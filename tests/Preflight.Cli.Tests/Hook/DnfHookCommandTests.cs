@@ -82,6 +82,17 @@ public sealed class DnfHookCommandTests
     }
 
     [Fact]
+    public void A_runaway_listing_is_cut_at_its_limit_and_only_warns()
+    {
+        string listing = new('x', Preflight.Host.Dnf.DnfHookInput.MaxInputCharacters + 1);
+
+        CliResult result = Cli.RunWithInput(listing, "hook", "dnf", "--root", "/nonexistent");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains($"(stdin: more than {Preflight.Host.Dnf.DnfHookInput.MaxInputCharacters} characters of input); continuing", result.Error);
+    }
+
+    [Fact]
     public void An_unreadable_Kata_rpm_is_a_warning_naming_the_file()
     {
         using var host = new FakeHost().WithInstalledImage(HookFixtures.HookImage("agent-gogo-grpc-1.12.1-amd64.img"));

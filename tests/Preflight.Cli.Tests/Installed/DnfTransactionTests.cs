@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace Preflight.Cli.Tests.Installed;
 
 /// <summary>
-/// Real dnf transactions (Debian's dnf 4) with the installed package's own dnf plugin (kata_preflight.py and
-/// /etc/dnf/plugins/kata_preflight.conf from the .deb that dpkg installed): dnf resolves and downloads, the plugin
+/// Real dnf transactions (Debian's dnf 4) with our own dnf plugin as the .rpm ships it (kata_preflight.py and
+/// /etc/dnf/plugins/kata_preflight.conf from python3-dnf-plugin-kata-preflight's payload, and the binary from
+/// kata-preflight's): dnf resolves and downloads, the plugin
 /// runs the installed binary before rpm installs anything, and either dnf stops with an error (nothing installed)
 /// or rpm installs the packages. Everything lives in a private sandbox: dnf's --installroot (with its own rpm
 /// database, which is also the host the plugin passes as --root), a local repository of fake Kata RPMs holding real
@@ -104,7 +105,7 @@ public sealed class DnfTransactionTests(ITestOutputHelper output)
     [Fact]
     public void Without_the_binary_the_plugin_is_silent()
     {
-        // rpm -e --nodeps kata-preflight, or a .deb removed while its conffiles stay: the plugin finds no binary.
+        // rpm -e --nodeps kata-preflight: the plugin stays and finds no binary.
         using var dnf = new DnfSandbox(binary: "/nonexistent/usr/bin/kata-preflight").WithKataConfiguration().WithOldKata();
 
         ProcessResult result = dnf.Upgrade("kata-runtime");
@@ -142,31 +143,31 @@ public sealed class DnfTransactionTests(ITestOutputHelper output)
 
 /// <summary>
 /// A private dnf world in a temp directory: an --installroot with its own rpm database (the host the plugin checks),
-/// a repository of the fake Kata RPMs, and a dnf.conf loading only our plugin. The installed plugin and its .conf
+/// a repository of the fake Kata RPMs, and a dnf.conf loading only our plugin. The packaged plugin and its .conf
 /// are used as shipped except for the one rewrite a test cannot avoid: the binary's absolute path
-/// (/usr/bin/kata-preflight is not installed on the test machine) points into the dpkg-installed root.
+/// (/usr/bin/kata-preflight is not installed on the test machine) points into the .rpm's payload.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class DnfSandbox : IDisposable
 {
-    public const string ShippedPlugin = "usr/lib/python3/dist-packages/dnf-plugins/kata_preflight.py";
+    public const string ShippedPlugin = "usr/lib/python3.9/site-packages/dnf-plugins/kata_preflight.py";
     public const string ShippedConf = "etc/dnf/plugins/kata_preflight.conf";
     private const string BinaryLine = "KATA_PREFLIGHT = \"/usr/bin/kata-preflight\"";
     private readonly string _dir;
     private readonly string _root;
 
-    /// <param name="binary">The kata-preflight the plugin runs: the dpkg-installed one unless a test says otherwise.</param>
+    /// <param name="binary">The kata-preflight the plugin runs: the packaged one unless a test says otherwise.</param>
     public DnfSandbox(string? binary = null)
     {
-        binary ??= Path.Combine(Installed.DebRoot, "usr/bin/kata-preflight");
+        binary ??= Path.Combine(Installed.RpmRoot, "usr/bin/kata-preflight");
         _dir = Directory.CreateTempSubdirectory("dnf-sandbox-").FullName;
         _root = Sub("root");
 
-        string shippedPlugin = File.ReadAllText(Path.Combine(Installed.DebRoot, ShippedPlugin));
+        string shippedPlugin = File.ReadAllText(Path.Combine(Installed.RpmRoot, ShippedPlugin));
         Assert.Contains(BinaryLine, shippedPlugin);
         File.WriteAllText(Path.Combine(Sub("plugins"), "kata_preflight.py"),
             shippedPlugin.Replace(BinaryLine, $"KATA_PREFLIGHT = \"{binary}\"", StringComparison.Ordinal));
-        File.Copy(Path.Combine(Installed.DebRoot, ShippedConf), Path.Combine(Sub("plugins.d"), "kata_preflight.conf"));
+        File.Copy(Path.Combine(Installed.RpmRoot, ShippedConf), Path.Combine(Sub("plugins.d"), "kata_preflight.conf"));
 
         string repository = TestData.Generated("rpm-packages", "repo");
         File.WriteAllText(Path.Combine(Sub("repos.d"), "local.repo"), $"[local]\nname=local\nbaseurl=file://{repository}\ngpgcheck=0\n");

@@ -41,7 +41,7 @@ public sealed class InstalledPackageTests(ITestOutputHelper output)
             Assert.True(File.Exists(Path.Combine(Installed.DebRoot, file.TrimStart('/'))), file);
         }
         Assert.Equal(
-            ["/etc/apt/apt.conf.d/70kata-preflight", "/etc/dnf/plugins/kata_preflight.conf", "/etc/kata-preflight/apt-hook", "/etc/kata-preflight/policy.toml"],
+            ["/etc/apt/apt.conf.d/70kata-preflight", "/etc/kata-preflight/apt-hook", "/etc/kata-preflight/policy.toml"],
             File.ReadAllLines(Path.Combine(Installed.DebRoot, "var/lib/dpkg/info/kata-preflight.conffiles")).Order());
         var mode = File.GetUnixFileMode(Path.Combine(Installed.DebRoot, "usr/bin/kata-preflight"));
         Assert.True(mode.HasFlag(UnixFileMode.OtherExecute), mode.ToString());
