@@ -16,13 +16,13 @@ namespace Preflight.Cli.Commands;
 /// downloaded and before dpkg unpacks any. When the transaction brings a new Kata runtime or guest image, it checks
 /// the new pair (new runtime + installed image, installed runtime + new image, or both new) and prints the report to
 /// stderr, which APT shows. `hook dnf` does the same for the dnf plugin (packaging/dnf/kata_preflight.py), which
-/// runs it after dnf downloaded the .rpms and before rpm installs any. `hook check` is what Kata's own postinst/%posttrans snippets run after an upgrade: the
-/// host's check, report on stdout.
+/// runs it after dnf downloaded the .rpms and before rpm installs any. `hook check` is what Kata's own
+/// postinst/%posttrans snippets run after an upgrade: the host's check, report on stdout.
 /// </para>
 /// <para>
-/// Both exit 1, the only status that stops the package operation, on a block verdict unless the admin turned
-/// enforcement off (<see cref="Enforcement"/>). `hook apt` and `hook dnf` turn their own failures into a warning and exit 0, so a
-/// bug here can never wedge package management; `hook check` leaves exit 3/4 to the snippets, which warn.
+/// All exit 1, the only status that stops the package operation, on a block verdict unless the admin turned
+/// enforcement off (<see cref="Enforcement"/>). `hook apt` and `hook dnf` turn their own failures into a warning and
+/// exit 0, so a bug here can never wedge package management; `hook check` leaves exit 3/4 to the snippets, which warn.
 /// </para>
 /// </summary>
 public static class HookCommand
