@@ -11,12 +11,18 @@
 # /usr/share/kata-preflight; (3) builds
 #   OUTDIR/kata-preflight_<version>-1_amd64.deb with dpkg-deb (copyright and changelog under /usr/share/doc)
 #   OUTDIR/kata-preflight-<version>-1.x86_64.rpm with rpmbuild (packaging/rpm/kata-preflight.spec; %license files)
+#   OUTDIR/python3-dnf-plugin-kata-preflight-<version>-1.noarch.rpm, its subpackage: the dnf plugin
+#     (dnf-plugins/kata_preflight.py in python3's site-packages, /etc/dnf/plugins/kata_preflight.conf); the .deb
+#     has none: Debian hosts manage Kata with APT, and a python module there needs a python3 dependency (lintian)
 # and prints what each package holds.
 #
 # Needs: the .NET 10 SDK; gcc or clang and zlib (NativeAOT links with them); Debian packages dpkg-dev, rpm, gzip,
 # binutils (objdump), base-files (the Apache-2.0 text the .rpm ships). testdata/own-package/make.sh runs this
 # command in the tests and installs the result, and runs lintian and rpmlint on it.
 # KATA_PREFLIGHT_BINARY=path skips the publish step and packages that binary instead.
+# KATA_PREFLIGHT_PYTHON3_SITELIB=dir: the target's python3 site-packages, where the .rpm puts the dnf plugin
+# (default /usr/lib/python3.9/site-packages: CentOS Stream 9 and RHEL 9, whose dnf 4 loads the plugin; dnf 5, in
+# Fedora 41 and later, loads no dnf 4 plugin).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -103,16 +109,23 @@ top="$work/rpmbuild"
 mkdir -p "$top"
 install -D -m 0644 /usr/share/common-licenses/Apache-2.0 "$work/licenses/LICENSE"
 rpmbuild -bb --quiet --define "_topdir $top" --define "stage $stage" --define "licenses $work/licenses" --define "pkgversion $version" \
+  --define "dnf_dir $here/dnf" \
+  --define "python3_sitelib ${KATA_PREFLIGHT_PYTHON3_SITELIB:-/usr/lib/python3.9/site-packages}" \
   --define "debug_package %{nil}" --define "__os_install_post %{nil}" --define "_build_id_links none" \
   --define "_binary_payload w19.zstdio" --define "use_source_date_epoch_as_buildtime 1" \
   --define "clamp_mtime_to_source_date_epoch 1" --nodeps "$here/rpm/kata-preflight.spec" > "$work/rpmbuild.log" 2>&1 \
   || { cat "$work/rpmbuild.log" >&2; echo "build.sh: rpmbuild failed" >&2; exit 1; }
 rpm="$out/kata-preflight-${version}-1.x86_64.rpm"
 cp "$top"/RPMS/x86_64/kata-preflight-*.rpm "$rpm"
+dnf_rpm="$out/python3-dnf-plugin-kata-preflight-${version}-1.noarch.rpm"
+cp "$top"/RPMS/noarch/python3-dnf-plugin-kata-preflight-*.rpm "$dnf_rpm"
 
 echo "== $deb" >&2
 dpkg-deb -c "$deb" >&2
 echo "== $rpm" >&2
 rpm -qlp --nosignature "$rpm" >&2
+echo "== $dnf_rpm" >&2
+rpm -qlp --nosignature "$dnf_rpm" >&2
 echo "$deb"
 echo "$rpm"
+echo "$dnf_rpm"

@@ -20,6 +20,9 @@ packages=(
   fish
   # ... and zsh (compinit on a pseudo-terminal) what the shipped zsh completion offers.
   zsh
+  # The dnf plugin's tests run real dnf 4 (python3-dnf loads the plugin) on a repository createrepo_c indexes
+  # (testdata/rpm-packages/make.sh).
+  dnf python3-dnf createrepo-c
 )
 # The Rust fixtures need cargo; the machine image ships a rustup toolchain, Debian's is the fallback.
 command -v cargo >/dev/null 2>&1 || packages+=(cargo rustc)

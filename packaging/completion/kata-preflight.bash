@@ -13,7 +13,7 @@ _kata_preflight()
         word=${words[i]}
         case "$path:$word" in
             :check | :inspect | :diff | :matrix | :releases | :fingerprint | :export-proto | :rules | :hook | \
-                "inspect:image" | "inspect:binary" | "hook:apt" | "hook:check")
+                "inspect:image" | "inspect:binary" | "hook:apt" | "hook:dnf" | "hook:check")
                 path="${path:+$path }$word"
                 ;;
         esac
@@ -73,8 +73,8 @@ _kata_preflight()
         fingerprint) offer="--help" ;;
         export-proto) offer="--output --help" ;;
         rules) offer="--format --help" ;;
-        hook) offer="apt check --help" ;;
-        "hook apt" | "hook check") offer="--root --policy --verbose --help" ;;
+        hook) offer="apt dnf check --help" ;;
+        "hook apt" | "hook dnf" | "hook check") offer="--root --policy --verbose --help" ;;
     esac
     COMPREPLY=($(compgen -W "$offer" -- "$cur"))
     # The file argument of the commands that take one.

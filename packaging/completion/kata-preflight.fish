@@ -7,7 +7,7 @@ function __kata_preflight_path
     set -l path
     for word in (commandline -opc)[2..-1]
         switch "$path:$word"
-            case ':check' ':inspect' ':diff' ':matrix' ':releases' ':fingerprint' ':export-proto' ':rules' ':hook' 'inspect:image' 'inspect:binary' 'hook:apt' 'hook:check'
+            case ':check' ':inspect' ':diff' ':matrix' ':releases' ':fingerprint' ':export-proto' ':rules' ':hook' 'inspect:image' 'inspect:binary' 'hook:apt' 'hook:dnf' 'hook:check'
                 set path (string trim -- "$path $word")
         end
     end
@@ -77,7 +77,8 @@ complete -c kata-preflight -n '__kata_preflight_at rules' -l format -x -a 'text 
 
 # hook
 complete -c kata-preflight -n '__kata_preflight_at hook' -a 'apt' -d 'APT DPkg::Pre-Install-Pkgs hook'
+complete -c kata-preflight -n '__kata_preflight_at hook' -a 'dnf' -d 'What the dnf plugin runs before rpm installs'
 complete -c kata-preflight -n '__kata_preflight_at hook' -a 'check' -d 'What the postinst/%posttrans snippets run'
-complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook check"' -l root -r -a '(__fish_complete_directories)' -d 'Treat DIR as the host root'
-complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook check"' -l policy -r -F -d 'Policy file (TOML)'
-complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook check"' -l verbose -s v -d 'Log to stderr'
+complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook dnf"; or __kata_preflight_at "hook check"' -l root -r -a '(__fish_complete_directories)' -d 'Treat DIR as the host root'
+complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook dnf"; or __kata_preflight_at "hook check"' -l policy -r -F -d 'Policy file (TOML)'
+complete -c kata-preflight -n '__kata_preflight_at "hook apt"; or __kata_preflight_at "hook dnf"; or __kata_preflight_at "hook check"' -l verbose -s v -d 'Log to stderr'

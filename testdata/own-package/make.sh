@@ -2,14 +2,16 @@
 # Builds kata-preflight's OWN packages with the one documented command (packaging/build.sh) and installs them the
 # way an admin's machine would get them, for tests/Preflight.Cli.Tests/Installed:
 #   OUTDIR/packages/kata-preflight_<v>_amd64.deb, kata-preflight-<v>-1.x86_64.rpm   (packaging/build.sh)
+#                   python3-dnf-plugin-kata-preflight-<v>-1.noarch.rpm               (its dnf plugin subpackage)
 #   OUTDIR/deb-root/    the .deb installed by real dpkg (--root, its own database under var/lib/dpkg)
-#   OUTDIR/rpm-root/    the .rpm's payload (rpm2cpio | cpio), to compare with the .deb's
+#   OUTDIR/rpm-root/    the payload of both .rpms (rpm2cpio | cpio), to compare with the .deb's
 #   OUTDIR/chroot/      a Kata host with kata-preflight installed and no .NET anywhere, to run the installed binary
 #                       under chroot: deb-root, the demo host's tree (testdata/demo-host: /opt/kata), /bin/sh for
 #                       the package hook snippets, and ONLY the C libraries these need (what ldd lists, plus the
 #                       OpenSSL that .NET's crypto loads at run time)
 #   OUTDIR/unrelated/hello-probe_1.0-1_all.deb   a package that is not Kata's, for the APT transaction tests
-#   OUTDIR/rpm-requires.txt (rpm -qp --requires), OUTDIR/deb-fields.txt (dpkg-deb -f)
+#   OUTDIR/rpm-requires.txt (rpm -qp --requires), dnf-rpm-requires.txt (the same of the plugin's),
+#   OUTDIR/deb-fields.txt (dpkg-deb -f)
 # Usage: make.sh OUTDIR. Needs: the .NET SDK, gcc and zlib (NativeAOT), dpkg-dev, rpm, cpio, binutils.
 # Takes about a minute (the NativeAOT publish).
 set -euo pipefail
@@ -38,8 +40,10 @@ bash "$repo/packaging/build.sh" "$out/packages" > "$out/build.txt" 2> "$out/buil
   || { cat "$out/build.log" >&2; echo "own-package: packaging/build.sh failed" >&2; exit 1; }
 deb="$(sed -n '1p' "$out/build.txt")"
 rpm="$(sed -n '2p' "$out/build.txt")"
+dnf_rpm="$(sed -n '3p' "$out/build.txt")"
 dpkg-deb -f "$deb" > "$out/deb-fields.txt"
 rpm -qp --nosignature --requires "$rpm" > "$out/rpm-requires.txt"
+rpm -qp --nosignature --requires "$dnf_rpm" > "$out/dnf-rpm-requires.txt"
 
 # ---- the .deb, installed by dpkg into an empty root with its own database ----
 root="$out/deb-root"
@@ -51,7 +55,7 @@ dpkg --root="$root" --force-not-root --force-depends --log=/dev/null -i "$deb" >
 
 # ---- the .rpm's payload ----
 mkdir -p "$out/rpm-root"
-(cd "$out/rpm-root" && rpm2cpio "$rpm" | cpio -idm --quiet)
+(cd "$out/rpm-root" && rpm2cpio "$rpm" | cpio -idm --quiet && rpm2cpio "$dnf_rpm" | cpio -idm --quiet)
 
 # ---- a Kata host with the package, its C libraries and a shell, nothing else ----
 chroot="$out/chroot"
