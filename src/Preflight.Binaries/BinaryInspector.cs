@@ -1,14 +1,22 @@
-using System.Security.Cryptography;
-
 namespace Preflight.Binaries;
 
 /// <summary>
 /// The Binaries layer's entry point: turns the bytes of one executable into <see cref="BinaryFacts"/>. It only reads;
 /// nothing from the binary is ever executed.
 /// </summary>
+/// <remarks>
+/// A file is memory-mapped, never read into one array, and every pass walks it in windows of
+/// <see cref="BinaryBytes.WindowBytes"/> whose pages are unmapped before the next: memory follows what the passes
+/// keep, not the binary's size. SHA-256 runs on a worker thread over its own windows while the passes run.
+/// Text and descriptors are looked for only in the sections that can hold them (allocated, not executable); code
+/// only in executable segments. A file without section headers (hostile, or stripped with sstrip) is read whole.
+/// </remarks>
 public static class BinaryInspector
 {
     public const long MaxFileBytes = 1L << 30;
+
+    private const ulong SectionFlagAlloc = 0x2; // SHF_ALLOC
+    private const ulong SectionFlagExecutable = 0x4; // SHF_EXECINSTR
 
     public static BinaryFacts InspectFile(string path, IReadOnlyCollection<string>? constants = null)
     {
@@ -17,45 +25,133 @@ public static class BinaryInspector
         {
             throw new BinaryFormatException(path, 0, $"file is {length} bytes; binaries larger than {MaxFileBytes} bytes (1 GiB) are not inspected");
         }
-        byte[] bytes;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        if (length == 0)
         {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            return Inspect(ReadOnlyMemory<byte>.Empty, path, constants); // an empty file cannot be mapped; ElfFile refuses it
         }
+        using var bytes = BinaryBytes.MapFile(path, length);
         return Inspect(bytes, path, constants);
     }
 
     public static BinaryFacts Inspect(ReadOnlyMemory<byte> bytes, string source, IReadOnlyCollection<string>? constants = null)
     {
-        var data = bytes.Span;
-        var elf = ElfFile.Parse(bytes, source);
-        var go = GoBuildInfoReader.Read(elf, data);
-        var descriptors = DescriptorScanner.Scan(bytes);
+        using var held = BinaryBytes.InMemory(bytes);
+        return Inspect(held, source, constants);
+    }
+
+    internal static BinaryFacts Inspect(BinaryBytes bytes, string source, IReadOnlyCollection<string>? constants)
+    {
+        ElfFile elf;
+        using (var view = bytes.Map())
+        {
+            elf = ElfFile.Parse(view.Memory, source);
+        }
+        // The hash needs every byte and nothing else: it runs beside the passes, on its own windows.
+        var sha256 = Task.Run(bytes.Sha256);
+        try
+        {
+            return Inspect(bytes, elf, source, constants, sha256);
+        }
+        finally
+        {
+            // The worker reads the mapping: never let the caller unmap it while the worker still runs. WaitAny
+            // does not throw, so a failed pass's own error is the one the caller sees.
+            Task.WaitAny(sha256);
+        }
+    }
+
+    private static BinaryFacts Inspect(
+        BinaryBytes bytes, ElfFile elf, string source, IReadOnlyCollection<string>? constants, Task<string> sha256)
+    {
+        var dataRanges = DataRanges(elf);
+        var go = GoBuildInfoReader.Read(elf, bytes, dataRanges);
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
         // every string-evidence reader.
-        var code = X86CodeIndex.Build(data, elf);
+        var code = X86CodeIndex.Build(bytes, elf);
         // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
-        var headers = constants is not null || go is null ? StringHeaderIndex.Build(data, elf) : null;
+        var headers = constants is not null || go is null ? StringHeaderIndex.Build(bytes, elf) : null;
+
+        // One pass over the data sections: every reader of text and descriptors walks each window while it is hot.
+        var descriptorSearch = new DescriptorScanner.Search(source, bytes.Length);
         var pathRuns = new List<MethodPathRun>();
-        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code, pathRuns));
-        var libraries = TransportDetector.Libraries(data, go);
-        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, headers, code, constants);
+        var methodSearch = new MethodStringScanner.Search(pathRuns);
+        var constantSearch = constants is null ? null : new ConstantSearch(constants);
+        var libraries = new SortedSet<string>(TransportDetector.Libraries([], go), StringComparer.Ordinal);
+        foreach (var window in bytes.Windows(dataRanges))
+        {
+            descriptorSearch.ScanWindow(window.File, window.Start, window.End);
+            methodSearch.ScanWindow(window.Span, window.Start, window.End, elf, code);
+            constantSearch?.ScanWindow(window.Span, window.Start, window.End, elf, headers, code);
+            libraries.UnionWith(TransportDetector.Libraries(TransportText(window), null));
+        }
+        var descriptors = descriptorSearch.Found;
+        var methods = MergeMethods(descriptors, methodSearch.Methods);
+
+        VersionFacts? version;
+        using (var view = bytes.Map())
+        {
+            version = VersionExtractor.Extract(go, elf, view.Memory.Span, headers);
+        }
+        var libraryList = libraries.ToList();
         return new BinaryFacts(
             source,
             bytes.Length,
-            Convert.ToHexStringLower(SHA256.HashData(data)),
+            sha256.GetAwaiter().GetResult(),
             elf.ToInfo(),
             descriptors,
             methods,
-            TransportDetector.Transport(libraries),
+            TransportDetector.Transport(libraryList),
             go,
-            VersionExtractor.Extract(go, elf, data, headers),
-            constantEvidence)
+            version,
+            constantSearch?.Results() ?? [])
         {
-            TransportLibraries = libraries,
+            TransportLibraries = libraryList,
             MethodPaths = pathRuns,
         };
+    }
+
+    /// <summary>
+    /// The window's bytes for the transport evidence, widened by a byte before (a crate path's '/') and the longest
+    /// marker after, so a marker straddling two windows is seen.
+    /// </summary>
+    private static ReadOnlySpan<byte> TransportText(BinaryWindow window)
+    {
+        const int LongestMarker = 64;
+        int from = Math.Max(0, window.Start - 1);
+        int to = (int)Math.Min(window.File.Length, (long)window.End + LongestMarker);
+        return window.Span[from..to];
+    }
+
+    /// <summary>
+    /// Where text and descriptors can be: the allocated, non-executable sections with bytes in the file (.rodata,
+    /// .data, Go's .noptrdata and .gopclntab, whose function names show the linked packages), merged where they touch.
+    /// Without section headers, or with none of those, the whole file.
+    /// </summary>
+    internal static IReadOnlyList<FileRange> DataRanges(ElfFile elf)
+    {
+        var sections = elf.Sections
+            .Where(s => s.HasFileData && s.Size > 0 && (s.Flags & SectionFlagAlloc) != 0 && (s.Flags & SectionFlagExecutable) == 0)
+            .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
+            .OrderBy(r => r.Start)
+            .ToList();
+        if (sections.Count == 0)
+        {
+            return [new FileRange(0, elf.FileLength)];
+        }
+        // Sections of a damaged file may overlap: a byte scanned twice would be counted twice.
+        var merged = new List<FileRange> { sections[0] };
+        foreach (var range in sections.Skip(1))
+        {
+            if (range.Start <= merged[^1].End)
+            {
+                merged[^1] = merged[^1] with { End = Math.Max(merged[^1].End, range.End) };
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+        return merged;
     }
 
     /// <summary>One entry per (service, method); a descriptor's word beats a string's.</summary>

@@ -21,76 +21,113 @@ namespace Preflight.Binaries;
 /// </summary>
 public static class ConstantScanner
 {
-    private const int MaxOccurrencesExamined = 10_000;
-
     public static IReadOnlyList<ConstantEvidence> Scan(ReadOnlySpan<byte> data, ElfFile? elf, IReadOnlyCollection<string> constants) =>
         Scan(data, elf, elf is null ? null : StringHeaderIndex.Build(data, elf), X86CodeIndex.Build(data, elf), constants);
 
     internal static IReadOnlyList<ConstantEvidence> Scan(
         ReadOnlySpan<byte> data, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code, IReadOnlyCollection<string> constants)
     {
-        var results = new List<ConstantEvidence>(constants.Count);
+        var search = new ConstantSearch(constants);
+        search.ScanWindow(data, 0, data.Length, elf, headers, code);
+        return search.Results();
+    }
+}
+
+/// <summary>
+/// The occurrences of the caller's constants, window by window (see <see cref="ConstantScanner"/> for what counts as
+/// evidence). Constants that extend another one ("vfio-pci", "vfio-ap-cold" after "vfio") are found from that one's
+/// hits, so each window is searched once per distinct prefix, while it is still in the CPU cache.
+/// </summary>
+internal sealed class ConstantSearch
+{
+    private const int MaxOccurrencesExamined = 10_000;
+
+    private readonly List<Tally> _tallies = [];
+    private readonly List<(byte[] Root, List<Tally> Tallies)> _groups = [];
+
+    public ConstantSearch(IReadOnlyCollection<string> constants)
+    {
         foreach (string value in constants)
         {
-            results.Add(Judge(data, elf, headers, code, value));
+            _tallies.Add(new Tally(value, Encoding.UTF8.GetBytes(value)));
         }
-        return results;
+        // Shortest first, so a constant joins the group of the shortest constant it starts with.
+        foreach (var tally in _tallies.Where(t => t.Needle.Length > 0).OrderBy(t => t.Needle.Length))
+        {
+            var group = _groups.FirstOrDefault(g => tally.Needle.AsSpan().StartsWith(g.Root));
+            if (group.Root is null)
+            {
+                _groups.Add((tally.Needle, [tally]));
+            }
+            else
+            {
+                group.Tallies.Add(tally);
+            }
+        }
     }
 
-    private static ConstantEvidence Judge(ReadOnlySpan<byte> data, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code, string value)
+    /// <summary>Examines every occurrence that starts at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
+    public void ScanWindow(ReadOnlySpan<byte> data, int start, int end, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code)
     {
-        // One vectorized IndexOf pass per constant: measured faster than a single multi-string pass (SearchValues over
-        // Latin-1-widened chunks), because the driver names are short and their first bytes common.
-        byte[] needle = Encoding.UTF8.GetBytes(value);
-        if (needle.Length == 0)
+        foreach (var (root, tallies) in _groups)
         {
-            return new ConstantEvidence(value, false, 0, "substring-only");
-        }
-        int length = needle.Length;
-        int occurrences = 0;
-        bool nulTerminated = false;
-        bool referenced = false;
-        bool relocated = false;
-        bool loadedByCode = false;
-        for (int from = 0; from < data.Length;)
-        {
-            int index = data[from..].IndexOf(needle);
-            if (index < 0)
+            int searchEnd = (int)Math.Min(data.Length, (long)end + root.Length - 1);
+            for (int from = start; from < end;)
             {
-                break;
-            }
-            int at = from + index;
-            from = at + 1;
-            occurrences++;
-            if (occurrences > MaxOccurrencesExamined || referenced)
-            {
-                continue; // keep counting; the verdict is settled or the examination budget is spent
-            }
-            int end = at + length;
-            nulTerminated |= (at == 0 || data[at - 1] == 0) && end < data.Length && data[end] == 0;
-            if (elf is not null && X86CodeIndex.TryAddressOf(elf, at, out ulong address))
-            {
-                referenced |= headers?.HasHeader(address, length) == true;
-                relocated |= headers?.HasRelocatedHeader(address, length) == true;
-                loadedByCode |= code?.LengthsLoadedWith(data, address).Contains(length) == true;
+                int index = data[from..searchEnd].IndexOf(root);
+                if (index < 0)
+                {
+                    break;
+                }
+                int at = from + index;
+                from = at + 1;
+                foreach (var tally in tallies)
+                {
+                    if (data[at..].StartsWith(tally.Needle))
+                    {
+                        Examine(tally, data, at, elf, headers, code);
+                    }
+                }
             }
         }
-        if (referenced)
+    }
+
+    /// <summary>One result per constant the caller gave, in the caller's order.</summary>
+    public IReadOnlyList<ConstantEvidence> Results() => _tallies.Select(t => t.Evidence()).ToList();
+
+    private static void Examine(Tally tally, ReadOnlySpan<byte> data, int at, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code)
+    {
+        tally.Occurrences++;
+        if (tally.Occurrences > MaxOccurrencesExamined || tally.Referenced)
         {
-            return new ConstantEvidence(value, true, occurrences, "string-reference");
+            return; // keep counting; the verdict is settled or the examination budget is spent
         }
-        if (relocated)
+        int length = tally.Needle.Length;
+        int end = at + length;
+        tally.NulTerminated |= (at == 0 || data[at - 1] == 0) && end < data.Length && data[end] == 0;
+        if (elf is not null && X86CodeIndex.TryAddressOf(elf, at, out ulong address))
         {
-            return new ConstantEvidence(value, true, occurrences, "relocated-string-reference");
+            tally.Referenced |= headers?.HasHeader(address, length) == true;
+            tally.Relocated |= headers?.HasRelocatedHeader(address, length) == true;
+            tally.LoadedByCode |= code?.LengthsLoadedWith(data, address).Contains(length) == true;
         }
-        if (loadedByCode)
-        {
-            return new ConstantEvidence(value, true, occurrences, "code-reference");
-        }
-        if (nulTerminated)
-        {
-            return new ConstantEvidence(value, true, occurrences, "nul-terminated");
-        }
-        return new ConstantEvidence(value, false, occurrences, "substring-only");
+    }
+
+    private sealed class Tally(string value, byte[] needle)
+    {
+        public string Value { get; } = value;
+        public byte[] Needle { get; } = needle;
+        public int Occurrences { get; set; }
+        public bool NulTerminated { get; set; }
+        public bool Referenced { get; set; }
+        public bool Relocated { get; set; }
+        public bool LoadedByCode { get; set; }
+
+        public ConstantEvidence Evidence() =>
+            Referenced ? new ConstantEvidence(Value, true, Occurrences, "string-reference")
+            : Relocated ? new ConstantEvidence(Value, true, Occurrences, "relocated-string-reference")
+            : LoadedByCode ? new ConstantEvidence(Value, true, Occurrences, "code-reference")
+            : NulTerminated ? new ConstantEvidence(Value, true, Occurrences, "nul-terminated")
+            : new ConstantEvidence(Value, false, Occurrences, "substring-only");
     }
 }

@@ -34,45 +34,63 @@ public static class MethodStringScanner
     internal static IReadOnlyList<(string Service, string Method)> Scan(
         ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code, List<MethodPathRun>? runs)
     {
-        var found = new HashSet<(string, string)>();
-        var ordered = new List<(string, string)>();
-        var seenRuns = new HashSet<MethodPathRun>();
-        for (int from = 0; from < data.Length && ordered.Count < MaxMethods;)
-        {
-            int index = data[from..].IndexOf((byte)'/');
-            if (index < 0)
-            {
-                break;
-            }
-            int slash = from + index;
-            from = slash + 1;
-            if (runs is not null && runs.Count < MaxMethods && IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
-            {
-                var run = new MethodPathRun(
-                    Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]),
-                    Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]),
-                    data[methodEnd..].StartsWith(" is not supported"u8));
-                if (seenRuns.Add(run))
-                {
-                    runs.Add(run);
-                }
-            }
-            if (TryReadPath(data, slash, elf, code, out string service, out string method) && found.Add((service, method)))
-            {
-                ordered.Add((service, method));
-            }
-        }
-        return ordered;
+        var search = new Search(runs);
+        search.ScanWindow(data, 0, data.Length, elf, code);
+        return search.Methods;
     }
 
+    /// <summary>The methods and runs found so far, window by window (the state one whole-file pass would keep).</summary>
+    internal sealed class Search(List<MethodPathRun>? runs)
+    {
+        private readonly HashSet<(string, string)> _found = [];
+        private readonly HashSet<MethodPathRun> _seenRuns = [];
+
+        public List<(string Service, string Method)> Methods { get; } = [];
+
+        /// <summary>Reads every path whose '/' lies at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
+        public void ScanWindow(ReadOnlySpan<byte> data, int start, int end, ElfFile? elf, X86CodeIndex? code)
+        {
+            for (int from = start; from < end && Methods.Count < MaxMethods;)
+            {
+                int index = data[from..end].IndexOf((byte)'/');
+                if (index < 0)
+                {
+                    break;
+                }
+                int slash = from + index;
+                from = slash + 1;
+                // A service's first part starts lower-case: one byte rules out most slashes (file paths, URLs).
+                if (slash + 1 >= data.Length || !char.IsAsciiLetterLower((char)data[slash + 1])
+                    || !IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
+                {
+                    continue;
+                }
+                if (runs is not null && runs.Count < MaxMethods)
+                {
+                    var run = new MethodPathRun(
+                        Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]),
+                        Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]),
+                        data[methodEnd..].StartsWith(" is not supported"u8));
+                    if (_seenRuns.Add(run))
+                    {
+                        runs.Add(run);
+                    }
+                }
+                if (TryReadPath(data, slash, serviceEnd, methodEnd, elf, code, out string service, out string method)
+                    && _found.Add((service, method)))
+                {
+                    Methods.Add((service, method));
+                }
+            }
+        }
+    }
+
+    /// <summary>The method of a path-shaped text, its end cut where evidence says; false when no end is proven.</summary>
     private static bool TryReadPath(
-        ReadOnlySpan<byte> data, int slash, ElfFile? elf, X86CodeIndex? code, out string service, out string method)
+        ReadOnlySpan<byte> data, int slash, int serviceEnd, int methodEnd, ElfFile? elf, X86CodeIndex? code,
+        out string service, out string method)
     {
         service = method = "";
-        if (!IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
-        {
-            return false;
-        }
         if (!EndIsDelimited(data, methodEnd) && !TryCutByLoadedLength(data, slash, serviceEnd + 2, elf, code, ref methodEnd))
         {
             return false;

@@ -23,25 +23,48 @@ internal sealed class X86CodeIndex
     private const int MaxLength = 1 << 16;
 
     private readonly Dictionary<ulong, List<int>> _leaOffsets = []; // target address -> file offsets of lea opcodes
+    private int _indexed;
 
     public static X86CodeIndex? Build(ReadOnlySpan<byte> data, ElfFile? elf)
     {
-        if (elf is null || elf.MachineCode != MachineX86_64 || elf.Class != 64 || elf.BigEndian)
+        if (elf is null || !Decodes(elf))
         {
             return null;
         }
         var index = new X86CodeIndex();
-        int indexed = 0;
-        foreach (var segment in elf.Segments)
+        // The data may be shorter than the file the headers came from (callers hand in cut copies).
+        ulong length = (ulong)data.Length;
+        foreach (var segment in ExecutableSegments(elf).Where(s => s.Offset <= length && s.FileSize <= length - s.Offset))
         {
-            if (segment.Type == ElfSegment.TypeLoad && (segment.Flags & SegmentExecutable) != 0
-                && segment.Offset <= (ulong)data.Length && segment.FileSize <= (ulong)data.Length - segment.Offset)
+            index.AddLeas(data, segment, (int)segment.Offset, (int)(segment.Offset + segment.FileSize));
+        }
+        return index;
+    }
+
+    /// <summary>As <see cref="Build(ReadOnlySpan{byte}, ElfFile?)"/>, reading each executable segment window by window.</summary>
+    public static X86CodeIndex? Build(BinaryBytes bytes, ElfFile elf)
+    {
+        if (!Decodes(elf))
+        {
+            return null;
+        }
+        var index = new X86CodeIndex();
+        foreach (var segment in ExecutableSegments(elf))
+        {
+            foreach (var window in bytes.Windows([new FileRange((long)segment.Offset, (long)(segment.Offset + segment.FileSize))]))
             {
-                indexed = index.AddLeas(data, segment, indexed);
+                index.AddLeas(window.Span, segment, window.Start, window.End);
             }
         }
         return index;
     }
+
+    private static bool Decodes(ElfFile elf) => elf.MachineCode == MachineX86_64 && elf.Class == 64 && !elf.BigEndian;
+
+    /// <summary>Loaded executable segments that lie in the file (ElfFile checked every segment's extent).</summary>
+    private static IEnumerable<ElfSegment> ExecutableSegments(ElfFile elf) =>
+        elf.Segments.Where(s => s.Type == ElfSegment.TypeLoad && (s.Flags & SegmentExecutable) != 0
+            && s.Offset <= (ulong)elf.FileLength && s.FileSize <= (ulong)elf.FileLength - s.Offset);
 
     /// <summary>
     /// Lengths that code loading <paramref name="address"/> with a lea also puts in a register or memory word close
@@ -90,12 +113,14 @@ internal sealed class X86CodeIndex
         return false;
     }
 
-    private int AddLeas(ReadOnlySpan<byte> data, ElfSegment segment, int indexed)
+    /// <summary>Indexes the leas of <paramref name="segment"/> whose opcode byte lies at a file offset in [start, end).</summary>
+    private void AddLeas(ReadOnlySpan<byte> data, ElfSegment segment, int start, int end)
     {
         var code = data.Slice((int)segment.Offset, (int)segment.FileSize);
-        for (int from = 1; from + 6 <= code.Length && indexed < MaxIndexed;)
+        int stop = Math.Min(code.Length, end - (int)segment.Offset);
+        for (int from = Math.Max(1, start - (int)segment.Offset); from + 6 <= code.Length && from < stop && _indexed < MaxIndexed;)
         {
-            int found = code[from..].IndexOf((byte)0x8D);
+            int found = code[from..stop].IndexOf((byte)0x8D);
             if (found < 0)
             {
                 break;
@@ -110,9 +135,8 @@ internal sealed class X86CodeIndex
             long displacement = BinaryPrimitives.ReadInt32LittleEndian(code[(at + 2)..]);
             ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
             Add(_leaOffsets, target, (int)segment.Offset + at);
-            indexed++;
+            _indexed++;
         }
-        return indexed;
     }
 
     /// <summary>
