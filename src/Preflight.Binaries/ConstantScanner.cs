@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace Preflight.Binaries;
@@ -36,7 +38,8 @@ public static class ConstantScanner
 /// <summary>
 /// The occurrences of the caller's constants, window by window (see <see cref="ConstantScanner"/> for what counts as
 /// evidence). Constants that extend another one ("vfio-pci", "vfio-ap-cold" after "vfio") are found from that one's
-/// hits, so each window is searched once per distinct prefix, while it is still in the CPU cache.
+/// hits. One vectorized pass per window finds every position where some prefix's first two bytes occur; only those
+/// are compared in full. (One IndexOf per constant, as before, read a 48 MB binary nineteen times.)
 /// </summary>
 internal sealed class ConstantSearch
 {
@@ -69,24 +72,52 @@ internal sealed class ConstantSearch
     /// <summary>Examines every occurrence that starts at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
     public void ScanWindow(ReadOnlySpan<byte> data, int start, int end, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code)
     {
+        if (_groups.Count == 0)
+        {
+            return;
+        }
+        int width = Vector256<byte>.Count;
+        int at = start;
+        for (; at < end && at + width + 1 <= data.Length; at += width)
+        {
+            var first = Vector256.Create(data.Slice(at, width));
+            var second = Vector256.Create(data.Slice(at + 1, width));
+            var hits = Vector256<byte>.Zero;
+            foreach (var (root, _) in _groups)
+            {
+                var starts = Vector256.Equals(first, Vector256.Create(root[0]));
+                hits |= root.Length == 1 ? starts : starts & Vector256.Equals(second, Vector256.Create(root[1]));
+            }
+            for (uint bits = hits.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+            {
+                int candidate = at + BitOperations.TrailingZeroCount(bits);
+                if (candidate < end)
+                {
+                    ExamineAt(data, candidate, elf, headers, code);
+                }
+            }
+        }
+        for (; at < end; at++)
+        {
+            ExamineAt(data, at, elf, headers, code);
+        }
+    }
+
+    /// <summary>Counts and examines every constant that starts at <paramref name="at"/>.</summary>
+    private void ExamineAt(ReadOnlySpan<byte> data, int at, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code)
+    {
+        var rest = data[at..];
         foreach (var (root, tallies) in _groups)
         {
-            int searchEnd = (int)Math.Min(data.Length, (long)end + root.Length - 1);
-            for (int from = start; from < end;)
+            if (!rest.StartsWith(root))
             {
-                int index = data[from..searchEnd].IndexOf(root);
-                if (index < 0)
+                continue;
+            }
+            foreach (var tally in tallies)
+            {
+                if (rest.StartsWith(tally.Needle))
                 {
-                    break;
-                }
-                int at = from + index;
-                from = at + 1;
-                foreach (var tally in tallies)
-                {
-                    if (data[at..].StartsWith(tally.Needle))
-                    {
-                        Examine(tally, data, at, elf, headers, code);
-                    }
+                    Examine(tally, data, at, elf, headers, code);
                 }
             }
         }

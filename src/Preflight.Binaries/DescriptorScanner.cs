@@ -62,6 +62,14 @@ public static class DescriptorScanner
 
     public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory) => Scan(memory, RecursionLimit);
 
+    /// <summary>As <see cref="Scan(ReadOnlyMemory{byte})"/>, naming <paramref name="source"/> when the file is refused.</summary>
+    public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, string source)
+    {
+        var search = new Search(source, memory.Length);
+        search.ScanWindow(memory, 0, memory.Length);
+        return search.Found;
+    }
+
     /// <summary>As <see cref="Scan(ReadOnlyMemory{byte})"/>, with a chosen nesting limit (tests use a low one).</summary>
     public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, int recursionLimit) =>
         Scan(memory, recursionLimit, out _);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Preflight.Binaries;
@@ -21,6 +22,12 @@ public static class MethodStringScanner
 {
     private const int MaxNameLength = 256;
     private const int MaxMethods = 100_000;
+
+    private static readonly SearchValues<byte> MethodNameBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"u8);
+
+    private static readonly SearchValues<byte> ServiceNameBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_."u8);
 
     public static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data) => Scan(data, null, null);
 
@@ -108,21 +115,13 @@ public static class MethodStringScanner
     {
         methodEnd = 0;
         int serviceStart = slash + 1;
-        serviceEnd = serviceStart;
-        while (serviceEnd < data.Length && serviceEnd - serviceStart <= MaxNameLength && IsNameByte(data[serviceEnd], allowDot: true))
-        {
-            serviceEnd++;
-        }
+        serviceEnd = NameRunEnd(data, serviceStart, ServiceNameBytes);
         if (serviceEnd >= data.Length || data[serviceEnd] != (byte)'/' || serviceEnd == serviceStart)
         {
             return false;
         }
         int methodStart = serviceEnd + 1;
-        methodEnd = methodStart;
-        while (methodEnd < data.Length && methodEnd - methodStart <= MaxNameLength && IsNameByte(data[methodEnd], allowDot: false))
-        {
-            methodEnd++;
-        }
+        methodEnd = NameRunEnd(data, methodStart, MethodNameBytes);
         if (methodEnd == methodStart || methodEnd - methodStart > MaxNameLength || !char.IsAsciiLetterUpper((char)data[methodStart]))
         {
             return false;
@@ -180,6 +179,14 @@ public static class MethodStringScanner
         }
         methodEnd = cut;
         return true;
+    }
+
+    /// <summary>Where the run of name bytes from <paramref name="start"/> ends, looking at most one byte past the length bound.</summary>
+    private static int NameRunEnd(ReadOnlySpan<byte> data, int start, SearchValues<byte> nameBytes)
+    {
+        int limit = (int)Math.Min(data.Length, (long)start + MaxNameLength + 1);
+        int other = data[start..limit].IndexOfAnyExcept(nameBytes);
+        return other < 0 ? limit : start + other;
     }
 
     private static bool IsNameByte(byte b, bool allowDot) =>

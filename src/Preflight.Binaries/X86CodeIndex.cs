@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Preflight.Binaries;
 
@@ -118,25 +120,50 @@ internal sealed class X86CodeIndex
     {
         var code = data.Slice((int)segment.Offset, (int)segment.FileSize);
         int stop = Math.Min(code.Length, end - (int)segment.Offset);
-        for (int from = Math.Max(1, start - (int)segment.Offset); from + 6 <= code.Length && from < stop && _indexed < MaxIndexed;)
+        int at = Math.Max(1, start - (int)segment.Offset);
+        // 32 opcode positions at a time: the byte before (REX.W), the opcode and the ModRM byte after, compared at
+        // once, so only real `lea r64,[rip+disp32]` candidates reach the scalar check (0x8D alone is common in code).
+        var rexMask = Vector256.Create((byte)0xF8);
+        var rex = Vector256.Create((byte)0x48);
+        var opcode = Vector256.Create((byte)0x8D);
+        var modrmMask = Vector256.Create((byte)0xC7);
+        var ripRelative = Vector256.Create((byte)0x05);
+        for (; at < stop && at + Vector256<byte>.Count + 1 <= code.Length && _indexed < MaxIndexed; at += Vector256<byte>.Count)
         {
-            int found = code[from..stop].IndexOf((byte)0x8D);
-            if (found < 0)
+            var before = Vector256.Create(code.Slice(at - 1, Vector256<byte>.Count));
+            var middle = Vector256.Create(code.Slice(at, Vector256<byte>.Count));
+            var after = Vector256.Create(code.Slice(at + 1, Vector256<byte>.Count));
+            var hits = Vector256.Equals(middle, opcode) & Vector256.Equals(before & rexMask, rex)
+                & Vector256.Equals(after & modrmMask, ripRelative);
+            for (uint bits = hits.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
             {
-                break;
+                int lea = at + BitOperations.TrailingZeroCount(bits);
+                if (lea < stop)
+                {
+                    AddLea(code, segment, lea);
+                }
             }
-            int at = from + found;
-            from = at + 1;
-            // REX.W (0x48-0x4F), opcode 8D, ModRM with mod=00 rm=101: lea r64,[rip+disp32], 7 bytes long.
-            if ((code[at - 1] & 0xF8) != 0x48 || at + 6 > code.Length || (code[at + 1] & 0xC7) != 0x05)
-            {
-                continue;
-            }
-            long displacement = BinaryPrimitives.ReadInt32LittleEndian(code[(at + 2)..]);
-            ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
-            Add(_leaOffsets, target, (int)segment.Offset + at);
-            _indexed++;
         }
+        for (; at < stop && _indexed < MaxIndexed; at++)
+        {
+            if (code[at] == 0x8D && (code[at - 1] & 0xF8) == 0x48 && at + 1 < code.Length && (code[at + 1] & 0xC7) == 0x05)
+            {
+                AddLea(code, segment, at);
+            }
+        }
+    }
+
+    /// <summary>Records the lea whose opcode is at <paramref name="at"/>; REX.W 8D /r with mod=00 rm=101 is 7 bytes long.</summary>
+    private void AddLea(ReadOnlySpan<byte> code, ElfSegment segment, int at)
+    {
+        if (at + 6 > code.Length || _indexed >= MaxIndexed)
+        {
+            return;
+        }
+        long displacement = BinaryPrimitives.ReadInt32LittleEndian(code[(at + 2)..]);
+        ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
+        Add(_leaOffsets, target, (int)segment.Offset + at);
+        _indexed++;
     }
 
     /// <summary>
