@@ -47,6 +47,8 @@ internal sealed class ConstantSearch
 
     private readonly List<Tally> _tallies = [];
     private readonly List<(byte[] Root, List<Tally> Tallies)> _groups = [];
+    private readonly List<(byte[] Root, List<Tally> Tallies)>?[] _groupsByFirstByte = new List<(byte[], List<Tally>)>?[256];
+    private readonly (Vector128<byte> First, Vector128<byte> Second, bool FirstOnly)[] _prefixes;
 
     public ConstantSearch(IReadOnlyCollection<string> constants)
     {
@@ -67,6 +69,13 @@ internal sealed class ConstantSearch
                 group.Tallies.Add(tally);
             }
         }
+        foreach (var group in _groups)
+        {
+            (_groupsByFirstByte[group.Root[0]] ??= []).Add(group);
+        }
+        _prefixes = _groups
+            .Select(g => (Vector128.Create(g.Root[0]), Vector128.Create(g.Root.Length > 1 ? g.Root[1] : (byte)0), g.Root.Length == 1))
+            .ToArray();
     }
 
     /// <summary>Examines every occurrence that starts at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
@@ -76,17 +85,18 @@ internal sealed class ConstantSearch
         {
             return;
         }
-        int width = Vector256<byte>.Count;
+        // 128-bit vectors: NativeAOT targets x86-64 without AVX2, where wider vectors are emulated.
+        int width = Vector128<byte>.Count;
         int at = start;
         for (; at < end && at + width + 1 <= data.Length; at += width)
         {
-            var first = Vector256.Create(data.Slice(at, width));
-            var second = Vector256.Create(data.Slice(at + 1, width));
-            var hits = Vector256<byte>.Zero;
-            foreach (var (root, _) in _groups)
+            var first = Vector128.Create(data.Slice(at, width));
+            var second = Vector128.Create(data.Slice(at + 1, width));
+            var hits = Vector128<byte>.Zero;
+            foreach (var (firstByte, secondByte, firstOnly) in _prefixes)
             {
-                var starts = Vector256.Equals(first, Vector256.Create(root[0]));
-                hits |= root.Length == 1 ? starts : starts & Vector256.Equals(second, Vector256.Create(root[1]));
+                var starts = Vector128.Equals(first, firstByte);
+                hits |= firstOnly ? starts : starts & Vector128.Equals(second, secondByte);
             }
             for (uint bits = hits.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
             {
@@ -107,7 +117,12 @@ internal sealed class ConstantSearch
     private void ExamineAt(ReadOnlySpan<byte> data, int at, ElfFile? elf, StringHeaderIndex? headers, X86CodeIndex? code)
     {
         var rest = data[at..];
-        foreach (var (root, tallies) in _groups)
+        var groups = _groupsByFirstByte[rest[0]];
+        if (groups is null)
+        {
+            return;
+        }
+        foreach (var (root, tallies) in groups)
         {
             if (!rest.StartsWith(root))
             {

@@ -121,20 +121,21 @@ internal sealed class X86CodeIndex
         var code = data.Slice((int)segment.Offset, (int)segment.FileSize);
         int stop = Math.Min(code.Length, end - (int)segment.Offset);
         int at = Math.Max(1, start - (int)segment.Offset);
-        // 32 opcode positions at a time: the byte before (REX.W), the opcode and the ModRM byte after, compared at
+        // 16 opcode positions at a time (128-bit vectors: NativeAOT targets x86-64 without AVX2, where wider vectors
+        // are emulated): the byte before (REX.W), the opcode and the ModRM byte after, compared at
         // once, so only real `lea r64,[rip+disp32]` candidates reach the scalar check (0x8D alone is common in code).
-        var rexMask = Vector256.Create((byte)0xF8);
-        var rex = Vector256.Create((byte)0x48);
-        var opcode = Vector256.Create((byte)0x8D);
-        var modrmMask = Vector256.Create((byte)0xC7);
-        var ripRelative = Vector256.Create((byte)0x05);
-        for (; at < stop && at + Vector256<byte>.Count + 1 <= code.Length && _indexed < MaxIndexed; at += Vector256<byte>.Count)
+        var rexMask = Vector128.Create((byte)0xF8);
+        var rex = Vector128.Create((byte)0x48);
+        var opcode = Vector128.Create((byte)0x8D);
+        var modrmMask = Vector128.Create((byte)0xC7);
+        var ripRelative = Vector128.Create((byte)0x05);
+        for (; at < stop && at + Vector128<byte>.Count + 1 <= code.Length && _indexed < MaxIndexed; at += Vector128<byte>.Count)
         {
-            var before = Vector256.Create(code.Slice(at - 1, Vector256<byte>.Count));
-            var middle = Vector256.Create(code.Slice(at, Vector256<byte>.Count));
-            var after = Vector256.Create(code.Slice(at + 1, Vector256<byte>.Count));
-            var hits = Vector256.Equals(middle, opcode) & Vector256.Equals(before & rexMask, rex)
-                & Vector256.Equals(after & modrmMask, ripRelative);
+            var before = Vector128.Create(code.Slice(at - 1, Vector128<byte>.Count));
+            var middle = Vector128.Create(code.Slice(at, Vector128<byte>.Count));
+            var after = Vector128.Create(code.Slice(at + 1, Vector128<byte>.Count));
+            var hits = Vector128.Equals(middle, opcode) & Vector128.Equals(before & rexMask, rex)
+                & Vector128.Equals(after & modrmMask, ripRelative);
             for (uint bits = hits.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
             {
                 int lea = at + BitOperations.TrailingZeroCount(bits);
