@@ -7,7 +7,8 @@ namespace Preflight.Binaries;
 /// <remarks>
 /// A file is memory-mapped, never read into one array, and every pass walks it in windows of
 /// <see cref="BinaryBytes.WindowBytes"/> whose pages are unmapped before the next: memory follows what the passes
-/// keep, not the binary's size. SHA-256 runs on a worker thread over its own windows while the passes run.
+/// keep, not the binary's size. SHA-256, and the descriptor and library scan, run on workers over their own windows
+/// while the code and string passes run.
 /// Text and descriptors are looked for only in the sections that can hold them (allocated, not executable); code
 /// only in executable segments. A file without section headers (hostile, or stripped with sstrip) is read whole.
 /// </remarks>
@@ -46,24 +47,28 @@ public static class BinaryInspector
         {
             elf = ElfFile.Parse(view.Memory, source);
         }
-        // The hash needs every byte and nothing else: it runs beside the passes, on its own windows.
+        var dataRanges = DataRanges(elf);
+        // Two passes need nothing the others find: the hash (every byte) and the descriptors and library names (the
+        // data sections). They run on workers, each over its own windows, beside the code and string passes here.
         var sha256 = Task.Run(bytes.Sha256);
+        var descriptorsAndLibraries = Task.Run(() => ScanDescriptorsAndLibraries(bytes, dataRanges, source));
         try
         {
-            return Inspect(bytes, elf, source, constants, sha256);
+            return Inspect(bytes, elf, dataRanges, source, constants, sha256, descriptorsAndLibraries);
         }
         finally
         {
-            // The worker reads the mapping: never let the caller unmap it while the worker still runs. WaitAny
-            // does not throw, so a failed pass's own error is the one the caller sees.
+            // The workers read the mapping: never let the caller unmap it while one still runs. WaitAny does not
+            // throw, so the first error (a worker's is rethrown where its result is taken) is the one the caller sees.
             Task.WaitAny(sha256);
+            Task.WaitAny(descriptorsAndLibraries);
         }
     }
 
     private static BinaryFacts Inspect(
-        BinaryBytes bytes, ElfFile elf, string source, IReadOnlyCollection<string>? constants, Task<string> sha256)
+        BinaryBytes bytes, ElfFile elf, IReadOnlyList<FileRange> dataRanges, string source, IReadOnlyCollection<string>? constants,
+        Task<string> sha256, Task<(List<EmbeddedDescriptor> Descriptors, SortedSet<string> Libraries)> descriptorsAndLibraries)
     {
-        var dataRanges = DataRanges(elf);
         var go = GoBuildInfoReader.Read(elf, bytes, dataRanges);
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
         // every string-evidence reader.
@@ -71,27 +76,24 @@ public static class BinaryInspector
         // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
         var headers = constants is not null || go is null ? StringHeaderIndex.Build(bytes, elf) : null;
 
-        // One pass over the data sections: every reader of text and descriptors walks each window while it is hot.
-        var descriptorSearch = new DescriptorScanner.Search(source, bytes.Length);
+        // One pass over the data sections for the readers that need the code and header indexes.
         var pathRuns = new List<MethodPathRun>();
         var methodSearch = new MethodStringScanner.Search(pathRuns);
         var constantSearch = constants is null ? null : new ConstantSearch(constants);
-        var libraries = new SortedSet<string>(TransportDetector.Libraries([], go), StringComparer.Ordinal);
         foreach (var window in bytes.Windows(dataRanges))
         {
-            descriptorSearch.ScanWindow(window.File, window.Start, window.End);
             methodSearch.ScanWindow(window.Span, window.Start, window.End, elf, code);
             constantSearch?.ScanWindow(window.Span, window.Start, window.End, elf, headers, code);
-            libraries.UnionWith(TransportDetector.Libraries(TransportText(window), null));
         }
-        var descriptors = descriptorSearch.Found;
-        var methods = MergeMethods(descriptors, methodSearch.Methods);
 
         VersionFacts? version;
         using (var view = bytes.Map())
         {
             version = VersionExtractor.Extract(go, elf, view.Memory.Span, headers);
         }
+        var (descriptors, libraries) = descriptorsAndLibraries.GetAwaiter().GetResult();
+        var methods = MergeMethods(descriptors, methodSearch.Methods);
+        libraries.UnionWith(TransportDetector.Libraries([], go)); // Go build info's module list
         var libraryList = libraries.ToList();
         return new BinaryFacts(
             source,
@@ -108,6 +110,20 @@ public static class BinaryInspector
             TransportLibraries = libraryList,
             MethodPaths = pathRuns,
         };
+    }
+
+    /// <summary>The descriptors and the RPC libraries named in the data sections, in one pass of their own.</summary>
+    private static (List<EmbeddedDescriptor> Descriptors, SortedSet<string> Libraries) ScanDescriptorsAndLibraries(
+        BinaryBytes bytes, IReadOnlyList<FileRange> dataRanges, string source)
+    {
+        var descriptorSearch = new DescriptorScanner.Search(source, bytes.Length);
+        var libraries = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var window in bytes.Windows(dataRanges))
+        {
+            descriptorSearch.ScanWindow(window.File, window.Start, window.End);
+            libraries.UnionWith(TransportDetector.Libraries(TransportText(window), null));
+        }
+        return (descriptorSearch.Found, libraries);
     }
 
     /// <summary>
