@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One benchmark run on this machine; writes benchmarks/RESULTS.md. Raw outputs go to artifacts/bench/run
-# (gitignored). Needs: dotnet, mkfs.ext4, debugfs, openssl, hyperfine (apt-get install hyperfine), python3,
+# (gitignored). Needs: dotnet, mkfs.ext4, debugfs, openssl, hyperfine (apt-get install hyperfine), GNU time, python3,
 # sfdisk, gzip, cpio, dpkg-deb, and the fixtures (testdata/make-fixtures.sh).
 #   1. image reading vs image size: bytes read and time of open + locate + read the agent (harness --extract,
 #      process start included) next to `debugfs -R "dump ..."` on the same image, interleaved; BenchmarkDotNet
@@ -10,6 +10,8 @@
 #   4. whole commands of that CLI next to the standard tools doing only the unpacking part of the same job:
 #      `check --root testdata/demo-host` (two pairs) vs debugfs + gzip|cpio extracting the two agents, and
 #      `hook apt` on a runtime + image transaction vs `dpkg-deb -x` of the same two .debs
+#   5. reading binaries with that CLI (issue 14): `inspect binary` of Debian's containerd and of a real-build agent
+#      next to `openssl dgst -sha256` of the same file (wall time and peak RSS), and `matrix --releases`
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -144,6 +146,29 @@ hyperfine --warmup 3 --runs 20 --export-json "$run/hook.json" --prepare "rm -rf 
   -n "kata-preflight hook apt (runtime + image .deb)" "$cli hook apt --root $empty_host < $run/hook-input.txt 2> /dev/null" \
   -n "dpkg-deb -x of the same two .debs" "dpkg-deb -x $runtime_deb $unpacked && dpkg-deb -x $image_deb $unpacked"
 stat -c %s "$runtime_deb" "$image_deb" > "$run/hook-deb-bytes.txt"
+
+# --- 5. reading binaries --------------------------------------------------------------------------------------------
+# Wall time by hyperfine (-N: no shell), peak RSS by GNU time's %M (KiB) over 10 runs of each command.
+agent=$repo/testdata/generated/real-builds/agent-3.32.0-policy
+[[ -f $agent ]] || bash testdata/real-builds/make.sh testdata/generated/real-builds
+stat -c %s "$binary" "$agent" > "$run/inspect-bytes.txt"
+hyperfine -N --warmup 3 --runs 20 --export-json "$run/inspect.json" \
+  -n "kata-preflight inspect binary containerd" "$cli inspect binary $binary" \
+  -n "openssl dgst -sha256 containerd" "openssl dgst -sha256 $binary" \
+  -n "kata-preflight inspect binary agent" "$cli inspect binary $agent" \
+  -n "openssl dgst -sha256 agent" "openssl dgst -sha256 $agent"
+hyperfine -N --warmup 2 --runs 10 --export-json "$run/matrix.json" \
+  -n "kata-preflight matrix --releases" "$cli matrix --releases"
+echo -e "command\trun\tmax_rss_kib" > "$run/rss.tsv"
+for (( i = 1; i <= 10; i++ )); do
+  for pair in "inspect-containerd:$cli inspect binary $binary" "openssl-containerd:openssl dgst -sha256 $binary" \
+              "inspect-agent:$cli inspect binary $agent" "openssl-agent:openssl dgst -sha256 $agent" \
+              "matrix-releases:$cli matrix --releases" "version:$cli --version"; do
+    name=${pair%%:*}
+    /usr/bin/time -f %M -o "$run/rss-one.txt" ${pair#*:} > /dev/null
+    echo -e "$name\t$i\t$(tail -1 "$run/rss-one.txt")" >> "$run/rss.tsv"
+  done
+done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$run/machine.txt"
 python3 benchmarks/report.py "$run" > benchmarks/RESULTS.md

@@ -97,6 +97,7 @@ public sealed record VersionFacts(string? Program, string? Version, string? ApiV
 /// Whether a string constant the caller asked about is present in the binary as a constant of its own, and what the
 /// answer rests on ("string-reference", "relocated-string-reference", "code-reference", "nul-terminated", or
 /// "substring-only"; see ConstantScanner). Present is false when
-/// the only occurrences are accidental substrings of unrelated strings.
+/// the only occurrences are accidental substrings of unrelated strings. Occurrences counts the value's bytes in the
+/// sections that hold data (the whole file when it has no section headers); bytes inside machine code are not text.
 /// </summary>
 public sealed record ConstantEvidence(string Value, bool Present, int Occurrences, string Evidence);

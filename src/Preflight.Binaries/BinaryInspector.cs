@@ -1,14 +1,23 @@
-using System.Security.Cryptography;
-
 namespace Preflight.Binaries;
 
 /// <summary>
 /// The Binaries layer's entry point: turns the bytes of one executable into <see cref="BinaryFacts"/>. It only reads;
 /// nothing from the binary is ever executed.
 /// </summary>
+/// <remarks>
+/// A file is memory-mapped, never read into one array, and every pass walks it in windows of
+/// <see cref="BinaryBytes.WindowBytes"/> whose pages are unmapped before the next: memory follows what the passes
+/// keep, not the binary's size. SHA-256, and the descriptor and library scan, run on workers over their own windows
+/// while the code and string passes run.
+/// Text and descriptors are looked for only in the sections that can hold them (allocated, not executable); code
+/// only in executable segments. A file without section headers (hostile, or stripped with sstrip) is read whole.
+/// </remarks>
 public static class BinaryInspector
 {
     public const long MaxFileBytes = 1L << 30;
+
+    private const ulong SectionFlagAlloc = 0x2; // SHF_ALLOC
+    private const ulong SectionFlagExecutable = 0x4; // SHF_EXECINSTR
 
     public static BinaryFacts InspectFile(string path, IReadOnlyCollection<string>? constants = null)
     {
@@ -17,45 +26,148 @@ public static class BinaryInspector
         {
             throw new BinaryFormatException(path, 0, $"file is {length} bytes; binaries larger than {MaxFileBytes} bytes (1 GiB) are not inspected");
         }
-        byte[] bytes;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        if (length == 0)
         {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            return Inspect(ReadOnlyMemory<byte>.Empty, path, constants); // an empty file cannot be mapped; ElfFile refuses it
         }
+        using var bytes = BinaryBytes.MapFile(path, length);
         return Inspect(bytes, path, constants);
     }
 
     public static BinaryFacts Inspect(ReadOnlyMemory<byte> bytes, string source, IReadOnlyCollection<string>? constants = null)
     {
-        var data = bytes.Span;
-        var elf = ElfFile.Parse(bytes, source);
-        var go = GoBuildInfoReader.Read(elf, data);
-        var descriptors = DescriptorScanner.Scan(bytes);
+        using var held = BinaryBytes.InMemory(bytes);
+        return Inspect(held, source, constants);
+    }
+
+    internal static BinaryFacts Inspect(BinaryBytes bytes, string source, IReadOnlyCollection<string>? constants)
+    {
+        ElfFile elf;
+        using (var view = bytes.Map())
+        {
+            elf = ElfFile.Parse(view.Memory, source);
+        }
+        var dataRanges = DataRanges(elf);
+        // Two passes need nothing the others find: the hash (every byte) and the descriptors and library names (the
+        // data sections). They run on workers, each over its own windows, beside the code and string passes here.
+        var sha256 = Task.Run(bytes.Sha256);
+        var descriptorsAndLibraries = Task.Run(() => ScanDescriptorsAndLibraries(bytes, dataRanges, source));
+        try
+        {
+            return Inspect(bytes, elf, dataRanges, source, constants, sha256, descriptorsAndLibraries);
+        }
+        finally
+        {
+            // The workers read the mapping: never let the caller unmap it while one still runs. WaitAny does not
+            // throw, so the first error (a worker's is rethrown where its result is taken) is the one the caller sees.
+            Task.WaitAny(sha256);
+            Task.WaitAny(descriptorsAndLibraries);
+        }
+    }
+
+    private static BinaryFacts Inspect(
+        BinaryBytes bytes, ElfFile elf, IReadOnlyList<FileRange> dataRanges, string source, IReadOnlyCollection<string>? constants,
+        Task<string> sha256, Task<(List<EmbeddedDescriptor> Descriptors, SortedSet<RpcTransport> Libraries)> descriptorsAndLibraries)
+    {
+        var go = GoBuildInfoReader.Read(elf, bytes, dataRanges);
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
         // every string-evidence reader.
-        var code = X86CodeIndex.Build(data, elf);
+        var code = X86CodeIndex.Build(bytes, elf);
         // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
-        var headers = constants is not null || go is null ? StringHeaderIndex.Build(data, elf) : null;
+        var headers = constants is not null || go is null ? StringHeaderIndex.Build(bytes, elf) : null;
+
+        // One pass over the data sections for the readers that need the code and header indexes.
         var pathRuns = new List<MethodPathRun>();
-        var methods = MergeMethods(descriptors, MethodStringScanner.Scan(data, elf, code, pathRuns));
-        var libraries = TransportDetector.Libraries(data, go);
-        var constantEvidence = constants is null ? [] : ConstantScanner.Scan(data, elf, headers, code, constants);
+        var methodSearch = new MethodStringScanner.Search(pathRuns);
+        var constantSearch = constants is null ? null : new ConstantSearch(constants);
+        foreach (var window in bytes.Windows(dataRanges))
+        {
+            methodSearch.ScanWindow(window.Span, window.Start, window.End, elf, code);
+            constantSearch?.ScanWindow(window.Span, window.Start, window.End, elf, headers, code);
+        }
+
+        VersionFacts? version;
+        using (var view = bytes.Map())
+        {
+            version = VersionExtractor.Extract(go, elf, view.Memory.Span, headers);
+        }
+        var (descriptors, libraries) = descriptorsAndLibraries.GetAwaiter().GetResult();
+        var methods = MergeMethods(descriptors, methodSearch.Methods);
+        libraries.UnionWith(TransportDetector.Libraries([], go)); // Go build info's module list
+        var libraryList = libraries.ToList();
         return new BinaryFacts(
             source,
             bytes.Length,
-            Convert.ToHexStringLower(SHA256.HashData(data)),
+            sha256.GetAwaiter().GetResult(),
             elf.ToInfo(),
             descriptors,
             methods,
-            TransportDetector.Transport(libraries),
+            TransportDetector.Transport(libraryList),
             go,
-            VersionExtractor.Extract(go, elf, data, headers),
-            constantEvidence)
+            version,
+            constantSearch?.Results() ?? [])
         {
-            TransportLibraries = libraries,
+            TransportLibraries = libraryList,
             MethodPaths = pathRuns,
         };
+    }
+
+    /// <summary>The descriptors and the RPC libraries named in the data sections, in one pass of their own.</summary>
+    private static (List<EmbeddedDescriptor> Descriptors, SortedSet<RpcTransport> Libraries) ScanDescriptorsAndLibraries(
+        BinaryBytes bytes, IReadOnlyList<FileRange> dataRanges, string source)
+    {
+        var descriptorSearch = new DescriptorScanner.Search(source, bytes.Length);
+        var libraries = new SortedSet<RpcTransport>(); // enum order: gRPC before ttrpc
+        foreach (var window in bytes.Windows(dataRanges))
+        {
+            descriptorSearch.ScanWindow(window.File, window.Start, window.End);
+            libraries.UnionWith(TransportDetector.Libraries(TransportText(window), null));
+        }
+        return (descriptorSearch.Found, libraries);
+    }
+
+    /// <summary>
+    /// The window's bytes for the transport evidence, widened by a byte before (a crate path's '/') and the longest
+    /// marker after, so a marker straddling two windows is seen.
+    /// </summary>
+    private static ReadOnlySpan<byte> TransportText(BinaryWindow window)
+    {
+        const int LongestMarker = 64;
+        int from = Math.Max(0, window.Start - 1);
+        int to = (int)Math.Min(window.File.Length, (long)window.End + LongestMarker);
+        return window.Span[from..to];
+    }
+
+    /// <summary>
+    /// Where text and descriptors can be: the allocated, non-executable sections with bytes in the file (.rodata,
+    /// .data, Go's .noptrdata and .gopclntab, whose function names show the linked packages), merged where they touch.
+    /// Without section headers, or with none of those, the whole file.
+    /// </summary>
+    internal static IReadOnlyList<FileRange> DataRanges(ElfFile elf)
+    {
+        var sections = elf.Sections
+            .Where(s => s.HasFileData && s.Size > 0 && (s.Flags & SectionFlagAlloc) != 0 && (s.Flags & SectionFlagExecutable) == 0)
+            .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
+            .OrderBy(r => r.Start)
+            .ToList();
+        if (sections.Count == 0)
+        {
+            return [new FileRange(0, elf.FileLength)];
+        }
+        // Sections of a damaged file may overlap: a byte scanned twice would be counted twice.
+        var merged = new List<FileRange> { sections[0] };
+        foreach (var range in sections.Skip(1))
+        {
+            if (range.Start <= merged[^1].End)
+            {
+                merged[^1] = merged[^1] with { End = Math.Max(merged[^1].End, range.End) };
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+        return merged;
     }
 
     /// <summary>One entry per (service, method); a descriptor's word beats a string's.</summary>

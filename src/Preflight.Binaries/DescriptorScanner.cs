@@ -62,6 +62,14 @@ public static class DescriptorScanner
 
     public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory) => Scan(memory, RecursionLimit);
 
+    /// <summary>As <see cref="Scan(ReadOnlyMemory{byte})"/>, naming <paramref name="source"/> when the file is refused.</summary>
+    public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, string source)
+    {
+        var search = new Search(source, memory.Length);
+        search.ScanWindow(memory, 0, memory.Length);
+        return search.Found;
+    }
+
     /// <summary>As <see cref="Scan(ReadOnlyMemory{byte})"/>, with a chosen nesting limit (tests use a low one).</summary>
     public static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, int recursionLimit) =>
         Scan(memory, recursionLimit, out _);
@@ -69,79 +77,112 @@ public static class DescriptorScanner
     /// <summary>As <see cref="Scan(ReadOnlyMemory{byte}, int)"/>, also telling how much raw-candidate work was spent.</summary>
     internal static IReadOnlyList<EmbeddedDescriptor> Scan(ReadOnlyMemory<byte> memory, int recursionLimit, out ScanWork work)
     {
-        var data = memory.Span;
-        var found = new List<EmbeddedDescriptor>();
-        var seen = new HashSet<(string, string)>();
-        long inflatedBudget = MaxTotalInflatedBytes;
-        long workAllowance = WorkPerInputByte * (long)data.Length + BaseWorkAllowance;
-        long workSpent = 0;
-        int skippedRegions = 0;
-
-        int nextProto = NextIndex(data, 0, ".proto"u8);
-        int nextGzip = NextIndex(data, 0, [0x1F, 0x8B, 0x08]);
-        int resumeRawAt = 0;
-        while (nextProto >= 0 || nextGzip >= 0)
-        {
-            bool takeProto = nextGzip < 0 || (nextProto >= 0 && nextProto < nextGzip);
-            if (takeProto)
-            {
-                int nameEnd = nextProto + 6;
-                if (nextProto >= resumeRawAt)
-                {
-                    RawAttempt attempt = TryRawAt(memory, nameEnd, recursionLimit);
-                    workSpent += attempt.Work;
-                    if (attempt.Descriptor is EmbeddedDescriptor descriptor)
-                    {
-                        Add(found, seen, descriptor);
-                        // Names inside this descriptor (its dependencies) end in ".proto" too: skip past it.
-                        resumeRawAt = (int)descriptor.Offset + descriptor.Bytes.Length;
-                    }
-                    if (workSpent > workAllowance && attempt.RegionEnd > resumeRawAt)
-                    {
-                        // Past the allowance only a hostile file is still being scanned: skip all this candidate
-                        // walked (also the fields a kept descriptor shed when backing off), so no byte is walked
-                        // by more than one candidate from here on.
-                        resumeRawAt = attempt.RegionEnd;
-                        skippedRegions++;
-                    }
-                }
-                nextProto = NextIndex(data, Math.Max(nameEnd, resumeRawAt), ".proto"u8);
-            }
-            else
-            {
-                if (inflatedBudget > 0 && TryGzipAt(memory, nextGzip, recursionLimit, ref inflatedBudget, out var descriptor))
-                {
-                    Add(found, seen, descriptor!);
-                }
-                nextGzip = NextIndex(data, nextGzip + 3, [0x1F, 0x8B, 0x08]);
-            }
-        }
-        work = new ScanWork(workSpent, workAllowance, skippedRegions);
-        return found;
+        var search = new Search("binary", memory.Length, recursionLimit);
+        search.ScanWindow(memory, 0, memory.Length);
+        work = search.Work;
+        return search.Found;
     }
 
-    private static void Add(List<EmbeddedDescriptor> found, HashSet<(string, string)> seen, EmbeddedDescriptor descriptor)
+    /// <summary>
+    /// One scan's state (descriptors found, budgets, where raw candidates resume), so the scan can walk a binary window
+    /// by window and still decide every candidate exactly as one pass over the whole file would.
+    /// </summary>
+    internal sealed class Search
     {
-        if (seen.Add((descriptor.File, Convert.ToHexString(SHA256.HashData(descriptor.Bytes)))))
+        private readonly string _source;
+        private readonly int _recursionLimit;
+        private readonly HashSet<(string, string)> _seen = [];
+        private readonly long _workAllowance;
+        private long _inflatedBudget = MaxTotalInflatedBytes;
+        private long _workSpent;
+        private int _skippedRegions;
+        private int _resumeRawAt;
+
+        /// <param name="source">The file, as errors name it.</param>
+        /// <param name="fileLength">The whole file's size, which sets the work allowance.</param>
+        public Search(string source, long fileLength, int recursionLimit = RecursionLimit)
         {
-            if (found.Count == MaxDescriptors)
+            _source = source;
+            _recursionLimit = recursionLimit;
+            _workAllowance = WorkPerInputByte * fileLength + BaseWorkAllowance;
+        }
+
+        public List<EmbeddedDescriptor> Found { get; } = [];
+
+        public ScanWork Work => new(_workSpent, _workAllowance, _skippedRegions);
+
+        /// <summary>
+        /// Tries every candidate whose ".proto" or gzip magic starts at a file offset in [start, end); a candidate's
+        /// bytes may run past <paramref name="end"/>, so <paramref name="memory"/> is the whole file.
+        /// </summary>
+        public void ScanWindow(ReadOnlyMemory<byte> memory, int start, int end)
+        {
+            var data = memory.Span;
+            int nextProto = NextIndex(data, start, end, ".proto"u8);
+            int nextGzip = NextIndex(data, start, end, [0x1F, 0x8B, 0x08]);
+            while (nextProto >= 0 || nextGzip >= 0)
             {
-                // Keeping the first ones would silently drop the rest, and a verdict on part of a protocol is no
-                // verdict: the binary is refused instead. The scanner sees bytes only; the caller knows the file.
-                throw new BinaryFormatException("binary", descriptor.Offset,
-                    $"more than {MaxDescriptors} protobuf descriptors embedded; no real binary carries that many");
+                bool takeProto = nextGzip < 0 || (nextProto >= 0 && nextProto < nextGzip);
+                if (takeProto)
+                {
+                    int nameEnd = nextProto + 6;
+                    if (nextProto >= _resumeRawAt)
+                    {
+                        RawAttempt attempt = TryRawAt(memory, nameEnd, _recursionLimit);
+                        _workSpent += attempt.Work;
+                        if (attempt.Descriptor is EmbeddedDescriptor descriptor)
+                        {
+                            Add(descriptor);
+                            // Names inside this descriptor (its dependencies) end in ".proto" too: skip past it.
+                            _resumeRawAt = (int)descriptor.Offset + descriptor.Bytes.Length;
+                        }
+                        if (_workSpent > _workAllowance && attempt.RegionEnd > _resumeRawAt)
+                        {
+                            // Past the allowance only a hostile file is still being scanned: skip all this candidate
+                            // walked (also the fields a kept descriptor shed when backing off), so no byte is walked
+                            // by more than one candidate from here on.
+                            _resumeRawAt = attempt.RegionEnd;
+                            _skippedRegions++;
+                        }
+                    }
+                    nextProto = NextIndex(data, Math.Max(nameEnd, _resumeRawAt), end, ".proto"u8);
+                }
+                else
+                {
+                    if (_inflatedBudget > 0 && TryGzipAt(memory, nextGzip, _recursionLimit, ref _inflatedBudget, out var descriptor))
+                    {
+                        Add(descriptor!);
+                    }
+                    nextGzip = NextIndex(data, nextGzip + 3, end, [0x1F, 0x8B, 0x08]);
+                }
             }
-            found.Add(descriptor);
+        }
+
+        private void Add(EmbeddedDescriptor descriptor)
+        {
+            if (_seen.Add((descriptor.File, Convert.ToHexString(SHA256.HashData(descriptor.Bytes)))))
+            {
+                if (Found.Count == MaxDescriptors)
+                {
+                    // Keeping the first ones would silently drop the rest, and a verdict on part of a protocol is no
+                    // verdict: the binary is refused instead.
+                    throw new BinaryFormatException(_source, descriptor.Offset,
+                        $"more than {MaxDescriptors} protobuf descriptors embedded; no real binary carries that many");
+                }
+                Found.Add(descriptor);
+            }
         }
     }
 
-    private static int NextIndex(ReadOnlySpan<byte> data, int from, ReadOnlySpan<byte> needle)
+    /// <summary>The first occurrence of <paramref name="needle"/> starting in [from, end), or -1.</summary>
+    private static int NextIndex(ReadOnlySpan<byte> data, int from, int end, ReadOnlySpan<byte> needle)
     {
-        if (from >= data.Length)
+        if (from >= end)
         {
             return -1;
         }
-        int index = data[from..].IndexOf(needle);
+        int searchEnd = (int)Math.Min(data.Length, (long)end + needle.Length - 1);
+        int index = data[from..searchEnd].IndexOf(needle);
         return index < 0 ? -1 : from + index;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using static Preflight.Binaries.ElfFieldLocations;
 
 namespace Preflight.Binaries;
 
@@ -32,14 +33,22 @@ public sealed class ElfFile
     private const int MaxSections = 1 << 16;
     private const int MaxNotesPerArea = 256;
 
-    private readonly ReadOnlyMemory<byte> _data;
+    // Only while parsing: the bytes may be a mapped view the caller releases right after, so nothing keeps them.
+    private ReadOnlyMemory<byte> _data;
     private readonly string _source;
 
     private ElfFile(ReadOnlyMemory<byte> data, string source)
     {
         _data = data;
         _source = source;
+        FileLength = data.Length;
     }
+
+    /// <summary>The file's name as reports give it (the path, or image:path for an agent inside an image).</summary>
+    public string Source => _source;
+
+    /// <summary>The size of the file the headers were read from.</summary>
+    public long FileLength { get; }
 
     /// <summary>32 or 64.</summary>
     public int Class { get; private set; }
@@ -70,14 +79,11 @@ public sealed class ElfFile
     {
         var elf = new ElfFile(data, source);
         elf.ReadHeaders();
+        elf._data = ReadOnlyMemory<byte>.Empty;
         return elf;
     }
 
     public ElfSection? FindSection(string name) => Sections.FirstOrDefault(s => s.Name == name);
-
-    /// <summary>The file bytes of a section, or empty when it has none.</summary>
-    public ReadOnlyMemory<byte> SectionData(ElfSection section) =>
-        section.HasFileData ? _data.Slice((int)section.Offset, (int)section.Size) : ReadOnlyMemory<byte>.Empty;
 
     /// <summary>
     /// Maps a virtual address range to a file offset through the loaded segments (or, with no program headers, the
@@ -130,47 +136,47 @@ public sealed class ElfFile
         {
             throw Fail(span.Length, "truncated ELF header");
         }
-        Class = span[4] switch
+        Class = span[IdentClass] switch
         {
             1 => 32,
             2 => 64,
-            _ => throw Fail(4, $"unknown ELF class {span[4]}"),
+            _ => throw Fail(IdentClass, $"unknown ELF class {span[IdentClass]}"),
         };
-        BigEndian = span[5] switch
+        BigEndian = span[IdentData] switch
         {
             1 => false,
             2 => true,
-            _ => throw Fail(5, $"unknown ELF data encoding {span[5]}"),
+            _ => throw Fail(IdentData, $"unknown ELF data encoding {span[IdentData]}"),
         };
-        int headerSize = Class == 64 ? 64 : 52;
+        int headerSize = Class == 64 ? Elf64.HeaderSize : Elf32.HeaderSize;
         if (span.Length < headerSize)
         {
             throw Fail(span.Length, "truncated ELF header");
         }
-        MachineCode = ReadUInt16(span[18..]);
+        MachineCode = ReadUInt16(span[HeaderMachine..]);
         Machine = MachineName(MachineCode, Class, BigEndian);
 
         ulong programOffset, sectionOffset;
         int programEntrySize, programCount, sectionEntrySize, sectionCount, sectionNamesIndex;
         if (Class == 64)
         {
-            programOffset = ReadUInt64(span[32..]);
-            sectionOffset = ReadUInt64(span[40..]);
-            programEntrySize = ReadUInt16(span[54..]);
-            programCount = ReadUInt16(span[56..]);
-            sectionEntrySize = ReadUInt16(span[58..]);
-            sectionCount = ReadUInt16(span[60..]);
-            sectionNamesIndex = ReadUInt16(span[62..]);
+            programOffset = ReadUInt64(span[Elf64.ProgramHeaderOffset..]);
+            sectionOffset = ReadUInt64(span[Elf64.SectionHeaderOffset..]);
+            programEntrySize = ReadUInt16(span[Elf64.ProgramEntrySize..]);
+            programCount = ReadUInt16(span[Elf64.ProgramCount..]);
+            sectionEntrySize = ReadUInt16(span[Elf64.SectionEntrySize..]);
+            sectionCount = ReadUInt16(span[Elf64.SectionCount..]);
+            sectionNamesIndex = ReadUInt16(span[Elf64.SectionNamesIndex..]);
         }
         else
         {
-            programOffset = ReadUInt32(span[28..]);
-            sectionOffset = ReadUInt32(span[32..]);
-            programEntrySize = ReadUInt16(span[42..]);
-            programCount = ReadUInt16(span[44..]);
-            sectionEntrySize = ReadUInt16(span[46..]);
-            sectionCount = ReadUInt16(span[48..]);
-            sectionNamesIndex = ReadUInt16(span[50..]);
+            programOffset = ReadUInt32(span[Elf32.ProgramHeaderOffset..]);
+            sectionOffset = ReadUInt32(span[Elf32.SectionHeaderOffset..]);
+            programEntrySize = ReadUInt16(span[Elf32.ProgramEntrySize..]);
+            programCount = ReadUInt16(span[Elf32.ProgramCount..]);
+            sectionEntrySize = ReadUInt16(span[Elf32.SectionEntrySize..]);
+            sectionCount = ReadUInt16(span[Elf32.SectionCount..]);
+            sectionNamesIndex = ReadUInt16(span[Elf32.SectionNamesIndex..]);
         }
 
         Segments = ReadSegments(programOffset, programEntrySize, programCount);
@@ -185,7 +191,7 @@ public sealed class ElfFile
         {
             return segments;
         }
-        int minimum = Class == 64 ? 56 : 32;
+        int minimum = Class == 64 ? Elf64.ProgramEntryMinimum : Elf32.ProgramEntryMinimum;
         if (entrySize < minimum)
         {
             throw Fail((long)offset, $"program header entry size {entrySize} is smaller than {minimum}");
@@ -195,8 +201,12 @@ public sealed class ElfFile
         {
             var e = table.Slice(i * entrySize, entrySize);
             ElfSegment segment = Class == 64
-                ? new(ReadUInt32(e), ReadUInt32(e[4..]), ReadUInt64(e[8..]), ReadUInt64(e[16..]), ReadUInt64(e[32..]), ReadUInt64(e[40..]), ReadUInt64(e[48..]))
-                : new(ReadUInt32(e), ReadUInt32(e[24..]), ReadUInt32(e[4..]), ReadUInt32(e[8..]), ReadUInt32(e[16..]), ReadUInt32(e[20..]), ReadUInt32(e[28..]));
+                ? new(ReadUInt32(e[Elf64.SegmentType..]), ReadUInt32(e[Elf64.SegmentFlags..]), ReadUInt64(e[Elf64.SegmentOffset..]),
+                    ReadUInt64(e[Elf64.SegmentVirtualAddress..]), ReadUInt64(e[Elf64.SegmentFileSize..]),
+                    ReadUInt64(e[Elf64.SegmentMemorySize..]), ReadUInt64(e[Elf64.SegmentAlign..]))
+                : new(ReadUInt32(e[Elf32.SegmentType..]), ReadUInt32(e[Elf32.SegmentFlags..]), ReadUInt32(e[Elf32.SegmentOffset..]),
+                    ReadUInt32(e[Elf32.SegmentVirtualAddress..]), ReadUInt32(e[Elf32.SegmentFileSize..]),
+                    ReadUInt32(e[Elf32.SegmentMemorySize..]), ReadUInt32(e[Elf32.SegmentAlign..]));
             CheckExtent(segment.Offset, segment.FileSize, (long)offset + i * entrySize, $"segment {i}");
             segments.Add(segment);
         }
@@ -210,7 +220,7 @@ public sealed class ElfFile
         {
             return sections;
         }
-        int minimum = Class == 64 ? 64 : 40;
+        int minimum = Class == 64 ? Elf64.SectionEntryMinimum : Elf32.SectionEntryMinimum;
         if (entrySize < minimum)
         {
             throw Fail((long)offset, $"section header entry size {entrySize} is smaller than {minimum}");
@@ -219,7 +229,7 @@ public sealed class ElfFile
         var first = Table(offset, entrySize, 1, "section header table");
         if (count == 0)
         {
-            ulong extended = Class == 64 ? ReadUInt64(first[32..]) : ReadUInt32(first[20..]);
+            ulong extended = Class == 64 ? ReadUInt64(first[Elf64.SectionSize..]) : ReadUInt32(first[Elf32.SectionSize..]);
             if (extended > MaxSections)
             {
                 throw Fail((long)offset, $"section count {extended} exceeds the limit of {MaxSections}");
@@ -228,17 +238,19 @@ public sealed class ElfFile
         }
         if (namesIndex == 0xFFFF)
         {
-            namesIndex = (int)ReadUInt32(first[(Class == 64 ? 40 : 24)..]);
+            namesIndex = (int)ReadUInt32(first[(Class == 64 ? Elf64.SectionLink : Elf32.SectionLink)..]);
         }
         var table = Table(offset, entrySize, count, "section header table");
         var raw = new List<(uint Name, ElfSection Section)>(count);
         for (int i = 0; i < count; i++)
         {
             var e = table.Slice(i * entrySize, entrySize);
-            uint name = ReadUInt32(e);
+            uint name = ReadUInt32(e[(Class == 64 ? Elf64.SectionName : Elf32.SectionName)..]);
             ElfSection section = Class == 64
-                ? new("", ReadUInt32(e[4..]), ReadUInt64(e[8..]), ReadUInt64(e[16..]), ReadUInt64(e[24..]), ReadUInt64(e[32..]))
-                : new("", ReadUInt32(e[4..]), ReadUInt32(e[8..]), ReadUInt32(e[12..]), ReadUInt32(e[16..]), ReadUInt32(e[20..]));
+                ? new("", ReadUInt32(e[Elf64.SectionType..]), ReadUInt64(e[Elf64.SectionFlags..]), ReadUInt64(e[Elf64.SectionAddress..]),
+                    ReadUInt64(e[Elf64.SectionOffset..]), ReadUInt64(e[Elf64.SectionSize..]))
+                : new("", ReadUInt32(e[Elf32.SectionType..]), ReadUInt32(e[Elf32.SectionFlags..]), ReadUInt32(e[Elf32.SectionAddress..]),
+                    ReadUInt32(e[Elf32.SectionOffset..]), ReadUInt32(e[Elf32.SectionSize..]));
             if (section.HasFileData)
             {
                 CheckExtent(section.Offset, section.Size, (long)offset + i * entrySize, $"section {i}");
@@ -246,28 +258,46 @@ public sealed class ElfFile
             raw.Add((name, section));
         }
 
-        ReadOnlySpan<byte> names = default;
-        if (namesIndex > 0 && namesIndex < raw.Count && raw[namesIndex].Section.HasFileData)
+        if (namesIndex == 0)
         {
-            var strtab = raw[namesIndex].Section;
-            names = _data.Span.Slice((int)strtab.Offset, (int)strtab.Size);
+            // SHN_UNDEF: the file says it has no section-name table, so every section is unnamed.
+            sections.AddRange(raw.Select(r => r.Section));
+            return sections;
         }
-        foreach (var (name, section) in raw)
+        if (namesIndex >= raw.Count)
         {
-            sections.Add(section with { Name = ReadName(names, name) });
+            throw Fail((long)offset, $"the section-name string table is section {namesIndex}, but there are only {raw.Count} sections");
+        }
+        var strtab = raw[namesIndex].Section;
+        if (!strtab.HasFileData)
+        {
+            throw Fail((long)offset + namesIndex * entrySize, $"the section-name string table (section {namesIndex}) has no bytes in the file");
+        }
+        var names = _data.Span.Slice((int)strtab.Offset, (int)strtab.Size);
+        for (int i = 0; i < raw.Count; i++)
+        {
+            sections.Add(raw[i].Section with { Name = ReadName(names, raw[i].Name, i, (long)strtab.Offset) });
         }
         return sections;
     }
 
-    private static string ReadName(ReadOnlySpan<byte> names, uint offset)
+    /// <summary>
+    /// A section's name: a NUL-terminated string at its offset in the table. An offset past the table or a name with
+    /// no terminator is a damaged table, reported rather than read as an empty or run-on name.
+    /// </summary>
+    private string ReadName(ReadOnlySpan<byte> names, uint offset, int section, long tableOffset)
     {
         if (offset >= names.Length)
         {
-            return "";
+            throw Fail(tableOffset, $"section {section}'s name starts at byte {offset} of the section-name string table, which has only {names.Length} bytes");
         }
         var rest = names[(int)offset..];
         int end = rest.IndexOf((byte)0);
-        return Encoding.Latin1.GetString(end < 0 ? rest : rest[..end]);
+        if (end < 0)
+        {
+            throw Fail(tableOffset + offset, $"section {section}'s name runs past the end of the section-name string table (no NUL terminator)");
+        }
+        return Encoding.Latin1.GetString(rest[..end]);
     }
 
     private string? FindBuildId()

@@ -14,23 +14,57 @@ public static class GoBuildInfoReader
     private static ReadOnlySpan<byte> Magic => [0xFF, (byte)' ', (byte)'G', (byte)'o', (byte)' ', (byte)'b', (byte)'u',
         (byte)'i', (byte)'l', (byte)'d', (byte)'i', (byte)'n', (byte)'f', (byte)':'];
 
-    private const int HeaderSize = 32;
+    /// <summary>Where each field of the build-info header sits (cmd/link writes it; debug/buildinfo reads it).</summary>
+    private static class HeaderFields
+    {
+        public const int Size = 32;
+        public const int PointerSize = 14; // right after the 14-byte magic
+        public const int Flags = 15; // bit 0: big-endian pointers; bit 1: inline varint strings (Go 1.18+)
+        public const int VersionPointer = 16; // pre-1.18: pointer to the version's string header, then modinfo's
+    }
+
+    private const byte FlagBigEndian = 1;
+    private const byte FlagInlineStrings = 2;
     private const int MaxStringLength = 1 << 20;
 
-    public static GoBuildInfo? Read(ElfFile? elf, ReadOnlySpan<byte> data)
+    public static GoBuildInfo? Read(ElfFile? elf, ReadOnlySpan<byte> data) => ReadAt(elf, data, FindBlob(elf, data));
+
+    /// <summary>
+    /// As <see cref="Read(ElfFile?, ReadOnlySpan{byte})"/> over a binary handed out in views: the .go.buildinfo section
+    /// when there is one, else the first 16-byte-aligned magic in <paramref name="dataRanges"/>.
+    /// </summary>
+    internal static GoBuildInfo? Read(ElfFile elf, BinaryBytes bytes, IReadOnlyList<FileRange> dataRanges)
     {
-        int start = FindBlob(elf, data);
-        if (start < 0 || data.Length - start < HeaderSize)
+        var section = elf.FindSection(".go.buildinfo");
+        if (section is not null)
+        {
+            using var view = bytes.Map();
+            return Read(elf, view.Memory.Span);
+        }
+        foreach (var window in bytes.Windows(dataRanges))
+        {
+            int start = FindAlignedMagic(window.Span, window.Start, window.End);
+            if (start >= 0)
+            {
+                return ReadAt(elf, window.Span, start);
+            }
+        }
+        return null;
+    }
+
+    private static GoBuildInfo? ReadAt(ElfFile? elf, ReadOnlySpan<byte> data, int start)
+    {
+        if (start < 0 || data.Length - start < HeaderFields.Size)
         {
             return null;
         }
-        var header = data.Slice(start, HeaderSize);
-        int pointerSize = header[14];
-        byte flags = header[15];
+        var header = data.Slice(start, HeaderFields.Size);
+        int pointerSize = header[HeaderFields.PointerSize];
+        byte flags = header[HeaderFields.Flags];
         string? version, modinfo;
-        if ((flags & 2) != 0)
+        if ((flags & FlagInlineStrings) != 0)
         {
-            int position = start + HeaderSize;
+            int position = start + HeaderFields.Size;
             version = ReadVarintString(data, ref position);
             modinfo = version is null ? null : ReadVarintString(data, ref position);
         }
@@ -40,9 +74,9 @@ public static class GoBuildInfoReader
             {
                 return null;
             }
-            bool bigEndian = (flags & 1) != 0;
-            version = ReadPointedString(elf, data, header.Slice(16, pointerSize), pointerSize, bigEndian);
-            modinfo = ReadPointedString(elf, data, header.Slice(16 + pointerSize, pointerSize), pointerSize, bigEndian);
+            bool bigEndian = (flags & FlagBigEndian) != 0;
+            version = ReadPointedString(elf, data, header.Slice(HeaderFields.VersionPointer, pointerSize), pointerSize, bigEndian);
+            modinfo = ReadPointedString(elf, data, header.Slice(HeaderFields.VersionPointer + pointerSize, pointerSize), pointerSize, bigEndian);
         }
         if (string.IsNullOrEmpty(version))
         {
@@ -103,22 +137,30 @@ public static class GoBuildInfoReader
     private static int FindBlob(ElfFile? elf, ReadOnlySpan<byte> data)
     {
         var section = elf?.FindSection(".go.buildinfo");
-        if (section is not null && section.HasFileData && section.Size >= HeaderSize
+        if (section is not null && section.HasFileData && section.Size >= HeaderFields.Size
             && data.Slice((int)section.Offset, Magic.Length).SequenceEqual(Magic))
         {
             return (int)section.Offset;
         }
-        // No section headers (or an unusual layout): the linker aligns the blob to 16 bytes, which a stray copy of
-        // the magic (e.g. inside the Go toolchain's own code) usually is not.
-        for (int from = 0; from < data.Length;)
+        return FindAlignedMagic(data, 0, data.Length);
+    }
+
+    /// <summary>
+    /// No section headers (or an unusual layout): the linker aligns the blob to 16 bytes, which a stray copy of the
+    /// magic (e.g. inside the Go toolchain's own code) usually is not. Finds the first one starting in [from, to).
+    /// </summary>
+    private static int FindAlignedMagic(ReadOnlySpan<byte> data, int from, int to)
+    {
+        int searchEnd = (int)Math.Min(data.Length, (long)to + Magic.Length - 1);
+        while (from < to)
         {
-            int index = data[from..].IndexOf(Magic);
+            int index = data[from..searchEnd].IndexOf(Magic);
             if (index < 0)
             {
                 return -1;
             }
             int candidate = from + index;
-            if (candidate % 16 == 0 && candidate + HeaderSize <= data.Length)
+            if (candidate % 16 == 0 && candidate + HeaderFields.Size <= data.Length)
             {
                 return candidate;
             }

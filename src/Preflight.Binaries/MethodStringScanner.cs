@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Preflight.Binaries;
@@ -22,6 +23,12 @@ public static class MethodStringScanner
     private const int MaxNameLength = 256;
     private const int MaxMethods = 100_000;
 
+    private static readonly SearchValues<byte> MethodNameBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"u8);
+
+    private static readonly SearchValues<byte> ServiceNameBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_."u8);
+
     public static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data) => Scan(data, null, null);
 
     internal static IReadOnlyList<(string Service, string Method)> Scan(ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code) =>
@@ -34,45 +41,63 @@ public static class MethodStringScanner
     internal static IReadOnlyList<(string Service, string Method)> Scan(
         ReadOnlySpan<byte> data, ElfFile? elf, X86CodeIndex? code, List<MethodPathRun>? runs)
     {
-        var found = new HashSet<(string, string)>();
-        var ordered = new List<(string, string)>();
-        var seenRuns = new HashSet<MethodPathRun>();
-        for (int from = 0; from < data.Length && ordered.Count < MaxMethods;)
-        {
-            int index = data[from..].IndexOf((byte)'/');
-            if (index < 0)
-            {
-                break;
-            }
-            int slash = from + index;
-            from = slash + 1;
-            if (runs is not null && runs.Count < MaxMethods && IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
-            {
-                var run = new MethodPathRun(
-                    Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]),
-                    Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]),
-                    data[methodEnd..].StartsWith(" is not supported"u8));
-                if (seenRuns.Add(run))
-                {
-                    runs.Add(run);
-                }
-            }
-            if (TryReadPath(data, slash, elf, code, out string service, out string method) && found.Add((service, method)))
-            {
-                ordered.Add((service, method));
-            }
-        }
-        return ordered;
+        var search = new Search(runs);
+        search.ScanWindow(data, 0, data.Length, elf, code);
+        return search.Methods;
     }
 
+    /// <summary>The methods and runs found so far, window by window (the state one whole-file pass would keep).</summary>
+    internal sealed class Search(List<MethodPathRun>? runs)
+    {
+        private readonly HashSet<(string, string)> _found = [];
+        private readonly HashSet<MethodPathRun> _seenRuns = [];
+
+        public List<(string Service, string Method)> Methods { get; } = [];
+
+        /// <summary>Reads every path whose '/' lies at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
+        public void ScanWindow(ReadOnlySpan<byte> data, int start, int end, ElfFile? elf, X86CodeIndex? code)
+        {
+            for (int from = start; from < end && Methods.Count < MaxMethods;)
+            {
+                int index = data[from..end].IndexOf((byte)'/');
+                if (index < 0)
+                {
+                    break;
+                }
+                int slash = from + index;
+                from = slash + 1;
+                // A service's first part starts lower-case: one byte rules out most slashes (file paths, URLs).
+                if (slash + 1 >= data.Length || !char.IsAsciiLetterLower((char)data[slash + 1])
+                    || !IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
+                {
+                    continue;
+                }
+                if (runs is not null && runs.Count < MaxMethods)
+                {
+                    var run = new MethodPathRun(
+                        Encoding.ASCII.GetString(data[(slash + 1)..serviceEnd]),
+                        Encoding.ASCII.GetString(data[(serviceEnd + 1)..methodEnd]),
+                        data[methodEnd..].StartsWith(" is not supported"u8));
+                    if (_seenRuns.Add(run))
+                    {
+                        runs.Add(run);
+                    }
+                }
+                if (TryReadPath(data, slash, serviceEnd, methodEnd, elf, code, out string service, out string method)
+                    && _found.Add((service, method)))
+                {
+                    Methods.Add((service, method));
+                }
+            }
+        }
+    }
+
+    /// <summary>The method of a path-shaped text, its end cut where evidence says; false when no end is proven.</summary>
     private static bool TryReadPath(
-        ReadOnlySpan<byte> data, int slash, ElfFile? elf, X86CodeIndex? code, out string service, out string method)
+        ReadOnlySpan<byte> data, int slash, int serviceEnd, int methodEnd, ElfFile? elf, X86CodeIndex? code,
+        out string service, out string method)
     {
         service = method = "";
-        if (!IsPathShape(data, slash, out int serviceEnd, out int methodEnd))
-        {
-            return false;
-        }
         if (!EndIsDelimited(data, methodEnd) && !TryCutByLoadedLength(data, slash, serviceEnd + 2, elf, code, ref methodEnd))
         {
             return false;
@@ -90,21 +115,13 @@ public static class MethodStringScanner
     {
         methodEnd = 0;
         int serviceStart = slash + 1;
-        serviceEnd = serviceStart;
-        while (serviceEnd < data.Length && serviceEnd - serviceStart <= MaxNameLength && IsNameByte(data[serviceEnd], allowDot: true))
-        {
-            serviceEnd++;
-        }
+        serviceEnd = NameRunEnd(data, serviceStart, ServiceNameBytes);
         if (serviceEnd >= data.Length || data[serviceEnd] != (byte)'/' || serviceEnd == serviceStart)
         {
             return false;
         }
         int methodStart = serviceEnd + 1;
-        methodEnd = methodStart;
-        while (methodEnd < data.Length && methodEnd - methodStart <= MaxNameLength && IsNameByte(data[methodEnd], allowDot: false))
-        {
-            methodEnd++;
-        }
+        methodEnd = NameRunEnd(data, methodStart, MethodNameBytes);
         if (methodEnd == methodStart || methodEnd - methodStart > MaxNameLength || !char.IsAsciiLetterUpper((char)data[methodStart]))
         {
             return false;
@@ -162,6 +179,14 @@ public static class MethodStringScanner
         }
         methodEnd = cut;
         return true;
+    }
+
+    /// <summary>Where the run of name bytes from <paramref name="start"/> ends, looking at most one byte past the length bound.</summary>
+    private static int NameRunEnd(ReadOnlySpan<byte> data, int start, SearchValues<byte> nameBytes)
+    {
+        int limit = (int)Math.Min(data.Length, (long)start + MaxNameLength + 1);
+        int other = data[start..limit].IndexOfAnyExcept(nameBytes);
+        return other < 0 ? limit : start + other;
     }
 
     private static bool IsNameByte(byte b, bool allowDot) =>

@@ -33,7 +33,17 @@ internal sealed class StringHeaderIndex
     private readonly HashSet<(ulong Pointer, ulong Length)> _inPlace = [];
     private readonly HashSet<(ulong Pointer, ulong Length)> _relocated = [];
 
-    private StringHeaderIndex(ElfFile elf) => Elf = elf;
+    private readonly Dictionary<ulong, ulong> _relocations;
+    private readonly ulong _lowest;
+    private readonly ulong _highest;
+
+    private StringHeaderIndex(ElfFile elf, Dictionary<ulong, ulong> relocations)
+    {
+        Elf = elf;
+        _relocations = relocations;
+        // A cheap range test before the segment walk: most small words are not followed by a pointer into the file.
+        (_lowest, _highest) = LoadedRange(elf);
+    }
 
     public ElfFile Elf { get; }
 
@@ -42,44 +52,76 @@ internal sealed class StringHeaderIndex
 
     public static StringHeaderIndex Build(ReadOnlySpan<byte> data, ElfFile elf)
     {
-        var index = new StringHeaderIndex(elf);
-        Dictionary<ulong, ulong> relocated = RelativeRelocations(elf, data);
-        int word = elf.Class / 8;
-        // A cheap range test before the segment walk: most small words are not followed by a pointer into the file.
-        (ulong lowest, ulong highest) = LoadedRange(elf);
-        foreach (var section in elf.Sections)
+        var index = new StringHeaderIndex(elf, RelativeRelocations(elf, data));
+        // The data may be shorter than the file the headers came from (callers hand in cut copies).
+        int length = data.Length;
+        foreach (var section in HeaderSections(elf).Where(s => InFile(s.Offset, s.Size, length)))
         {
-            if (section.Type != SectionTypeProgBits || (section.Flags & FlagAlloc) == 0 || (section.Flags & FlagExecutable) != 0
-                || section.Address == 0 || HoldsNoStringHeaders(section.Name) || !InFile(section.Offset, section.Size, data.Length))
+            index.AddSlots(data, section, (int)section.Offset, (int)(section.Offset + section.Size));
+        }
+        return index;
+    }
+
+    /// <summary>As <see cref="Build(ReadOnlySpan{byte}, ElfFile)"/>, reading each section window by window.</summary>
+    public static StringHeaderIndex Build(BinaryBytes bytes, ElfFile elf)
+    {
+        StringHeaderIndex index;
+        using (var view = bytes.Map())
+        {
+            index = new StringHeaderIndex(elf, RelativeRelocations(elf, view.Memory.Span));
+        }
+        foreach (var section in HeaderSections(elf))
+        {
+            foreach (var window in bytes.Windows([new FileRange((long)section.Offset, (long)(section.Offset + section.Size))]))
             {
-                continue;
-            }
-            ReadOnlySpan<byte> area = data.Slice((int)section.Offset, (int)section.Size);
-            // Headers are pointer-aligned in memory: start at the section's first aligned address.
-            int first = (int)((ulong)(word - (int)(section.Address % (ulong)word)) % (ulong)word);
-            for (int at = first; at + 2 * word <= area.Length && index._headers.Count < MaxHeaders; at += word)
-            {
-                ulong length = elf.ReadPointer(area[(at + word)..]);
-                if (length == 0 || length > MaxLength)
-                {
-                    continue; // the cheap test first: most words are not a short length
-                }
-                ulong slot = section.Address + (ulong)at;
-                // A slot a RELATIVE relocation fills holds zero (x86_64's RELA) or the address itself (REL, RELR,
-                // GNU ld's RELA on aarch64 and s390x): only a zero needs the relocation table.
-                ulong pointer = elf.ReadPointer(area[at..]);
-                bool fromRelocation = pointer == 0 && relocated.TryGetValue(slot, out pointer);
-                if (pointer < lowest || pointer >= highest
-                    || !elf.TryMapAddress(pointer, length, out long offset) || offset < 0 || offset > data.Length - (long)length)
-                {
-                    continue;
-                }
-                index._bySlot.TryAdd(slot, index._headers.Count); // sections of a damaged file may overlap
-                index._headers.Add(new StringHeader(slot, pointer, length, fromRelocation));
-                (fromRelocation ? index._relocated : index._inPlace).Add((pointer, length));
+                index.AddSlots(window.Span, section, window.Start, window.End);
             }
         }
         return index;
+    }
+
+    /// <summary>Allocated, non-executable data sections in the file that may hold string headers, in header order.</summary>
+    private static IEnumerable<ElfSection> HeaderSections(ElfFile elf) =>
+        elf.Sections.Where(section => section.Type == SectionTypeProgBits && (section.Flags & FlagAlloc) != 0
+            && (section.Flags & FlagExecutable) == 0 && section.Address != 0 && !HoldsNoStringHeaders(section.Name)
+            && section.Offset <= (ulong)elf.FileLength && section.Size <= (ulong)elf.FileLength - section.Offset
+            && section.Size <= int.MaxValue);
+
+    /// <summary>Indexes the headers of <paramref name="section"/> whose slot lies at a file offset in [start, end).</summary>
+    private void AddSlots(ReadOnlySpan<byte> data, ElfSection section, int start, int end)
+    {
+        var elf = Elf;
+        int word = elf.Class / 8;
+        ReadOnlySpan<byte> area = data.Slice((int)section.Offset, (int)section.Size);
+        // Headers are pointer-aligned in memory: start at the section's first aligned address.
+        int first = (int)((ulong)(word - (int)(section.Address % (ulong)word)) % (ulong)word);
+        int from = start - (int)section.Offset;
+        if (from > first)
+        {
+            first += (from - first + word - 1) / word * word;
+        }
+        int stop = end - (int)section.Offset;
+        for (int at = first; at < stop && at + 2 * word <= area.Length && _headers.Count < MaxHeaders; at += word)
+        {
+            ulong length = elf.ReadPointer(area[(at + word)..]);
+            if (length == 0 || length > MaxLength)
+            {
+                continue; // the cheap test first: most words are not a short length
+            }
+            ulong slot = section.Address + (ulong)at;
+            // A slot a RELATIVE relocation fills holds zero (x86_64's RELA) or the address itself (REL, RELR,
+            // GNU ld's RELA on aarch64 and s390x): only a zero needs the relocation table.
+            ulong pointer = elf.ReadPointer(area[at..]);
+            bool fromRelocation = pointer == 0 && _relocations.TryGetValue(slot, out pointer);
+            if (pointer < _lowest || pointer >= _highest
+                || !elf.TryMapAddress(pointer, length, out long offset) || offset < 0 || offset > data.Length - (long)length)
+            {
+                continue;
+            }
+            _bySlot.TryAdd(slot, _headers.Count); // sections of a damaged file may overlap
+            _headers.Add(new StringHeader(slot, pointer, length, fromRelocation));
+            (fromRelocation ? _relocated : _inPlace).Add((pointer, length));
+        }
     }
 
     /// <summary>The header whose first word is at <paramref name="slot"/>, if one was indexed.</summary>

@@ -60,6 +60,16 @@ public sealed class HostileDescriptorScanTests
         Assert.True(allocated < cap, $"{shape}: allocated {allocated} bytes scanning {file.Length} ({clock.ElapsedMilliseconds} ms), over the cap of {cap}");
     }
 
+    [Fact]
+    public void RefusalNamesTheFile()
+    {
+        // Issue 11: the refusal named the input only as "binary"; the message must say which file it is.
+        byte[] file = Hostile("plain", DescriptorScanner.MaxDescriptors + 10);
+        var refused = Assert.Throws<BinaryFormatException>(() => DescriptorScanner.Scan(file, "/usr/bin/kata-agent"));
+        Assert.Equal("/usr/bin/kata-agent", refused.File);
+        Assert.Contains("/usr/bin/kata-agent", refused.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(FixtureBinaryTests.Files), MemberType = typeof(FixtureBinaryTests))]
     public void FixtureBinariesAreScannedWithoutSkippingAnything(string file) =>

@@ -62,33 +62,42 @@ public sealed class ReleaseCatalog
 
     public IEnumerable<KataRelease> TagsOf(string protocol) => Releases.Where(r => r.Protocol == protocol);
 
-    /// <summary>The protocol of a distinct set, with its era's transport; parsed once.</summary>
+    /// <summary>The protocol of a distinct set, with its era's transport; parsed on first use and kept.</summary>
     public ProtocolSurface Surface(string protocol)
     {
         lock (gate)
         {
             if (!surfaces.TryGetValue(protocol, out var surface))
             {
-                var first = Releases.First(r => r.Protocol == protocol);
-                byte[] bytes = ReadResource($"catalog/distinct/{protocol}.binpb");
-                surface = ProtocolSurface.FromDescriptorSet(bytes, first.Transport, $"release catalog {protocol}")
-                    .AsCatalog(protocol);
+                surface = ParseSurface(protocol);
                 surfaces[protocol] = surface;
             }
             return surface;
         }
     }
 
+    private ProtocolSurface ParseSurface(string protocol)
+    {
+        var first = Releases.First(r => r.Protocol == protocol);
+        byte[] bytes = ReadResource($"catalog/distinct/{protocol}.binpb");
+        return ProtocolSurface.FromDescriptorSet(bytes, first.Transport, $"release catalog {protocol}").AsCatalog(protocol);
+    }
+
     public ProtocolSurface Surface(KataRelease release) => Surface(release.Protocol);
 
-    /// <summary>The wire fingerprint of a distinct protocol over Kata's two services.</summary>
+    /// <summary>
+    /// The wire fingerprint of a distinct protocol over Kata's two services, computed once. Matching one binary's
+    /// fingerprint asks for all 25: a set parsed only for its fingerprint is not kept (about 1 MB each once parsed),
+    /// so only the sets a comparison uses stay in memory.
+    /// </summary>
     public string Fingerprint(string protocol)
     {
         lock (gate)
         {
             if (!fingerprints.TryGetValue(protocol, out string? fingerprint))
             {
-                fingerprint = ProtocolFingerprint.Compute(Surface(protocol), CompatibilityOptions.Default)
+                var surface = surfaces.TryGetValue(protocol, out var kept) ? kept : ParseSurface(protocol);
+                fingerprint = ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default)
                     ?? throw new InvalidOperationException($"release catalog: protocol {protocol} has neither Kata service");
                 fingerprints[protocol] = fingerprint;
             }
