@@ -34,11 +34,16 @@ public sealed class ReleaseCatalog
     private ReleaseCatalog(
         IReadOnlyList<KataRelease> releases,
         IReadOnlyList<(KataVersion Runtime, IReadOnlySet<string> Rpcs)> required,
-        IReadOnlyList<CatalogConstant> constants)
+        IReadOnlyList<CatalogConstant> constants,
+        IReadOnlyDictionary<string, string> pinnedFingerprints)
     {
         Releases = releases;
         RequiredByRuntime = required;
         Constants = constants;
+        foreach (var (protocol, fingerprint) in pinnedFingerprints)
+        {
+            fingerprints[protocol] = fingerprint;
+        }
     }
 
     /// <summary>The catalog built into this build of kata-preflight.</summary>
@@ -86,9 +91,10 @@ public sealed class ReleaseCatalog
     public ProtocolSurface Surface(KataRelease release) => Surface(release.Protocol);
 
     /// <summary>
-    /// The wire fingerprint of a distinct protocol over Kata's two services, computed once. Matching one binary's
-    /// fingerprint asks for all 25: a set parsed only for its fingerprint is not kept (about 1 MB each once parsed),
-    /// so only the sets a comparison uses stay in memory.
+    /// The wire fingerprint of a distinct protocol over Kata's two services. Matching one binary's fingerprint asks
+    /// for all 25, and parsing them costs more than reading most binaries, so the build carries them pinned
+    /// (Catalog/Derived/fingerprints.tsv, held equal to <see cref="ComputeFingerprint"/> by a test); a protocol
+    /// the table lacks is computed once.
     /// </summary>
     public string Fingerprint(string protocol)
     {
@@ -96,13 +102,26 @@ public sealed class ReleaseCatalog
         {
             if (!fingerprints.TryGetValue(protocol, out string? fingerprint))
             {
-                var surface = surfaces.TryGetValue(protocol, out var kept) ? kept : ParseSurface(protocol);
-                fingerprint = ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default)
-                    ?? throw new InvalidOperationException($"release catalog: protocol {protocol} has neither Kata service");
+                fingerprint = ComputeFingerprint(protocol);
                 fingerprints[protocol] = fingerprint;
             }
             return fingerprint;
         }
+    }
+
+    /// <summary>
+    /// The fingerprint computed from the shipped descriptor set, never from the pinned table. A set parsed only for
+    /// this is not kept (about 1 MB each once parsed), so only the sets a comparison uses stay in memory.
+    /// </summary>
+    public string ComputeFingerprint(string protocol)
+    {
+        ProtocolSurface surface;
+        lock (gate)
+        {
+            surface = surfaces.TryGetValue(protocol, out var kept) ? kept : ParseSurface(protocol);
+        }
+        return ProtocolFingerprint.Compute(surface, CompatibilityOptions.Default)
+            ?? throw new InvalidOperationException($"release catalog: protocol {protocol} has neither Kata service");
     }
 
     /// <summary>The releases whose protocol has this wire fingerprint (over Kata's two services), oldest first.</summary>
@@ -181,11 +200,21 @@ public sealed class ReleaseCatalog
             }
         }
 
+        var pinned = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string[] row in ReadTable(PinnedFingerprintsResource, "protocol"))
+        {
+            pinned[row[0]] = row[1];
+        }
+
         return new ReleaseCatalog(
             releases,
             required.Select(r => (r.Key, (IReadOnlySet<string>)r.Value)).ToList(),
-            constants);
+            constants,
+            pinned);
     }
+
+    /// <summary>Derived by kata-preflight from the shipped sets (not part of the data PROVENANCE.md describes).</summary>
+    private const string PinnedFingerprintsResource = "catalog-derived/fingerprints.tsv";
 
     /// <summary>
     /// required.tsv names AgentService RPCs bare ("CreateSandbox") and the health check as
