@@ -283,11 +283,7 @@ public sealed partial class DocumentationTests(ITestOutputHelper output)
             }
             Installed.ProcessResult result = Installed.Installed.Run([Installed.Installed.FindTool("fish"), "--no-config", "-c", script.ToString()],
                 null, [("PATH", "/usr/bin:/bin"), ("HOME", empty)], empty);
-            output.WriteLine(result.ToString());
-            Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
-            var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
-            Assert.Equal(commandLines.Count, lines.Count);
-            return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+            return OfferedPerLine(result, commandLines.Count);
         }
         finally
         {
@@ -347,11 +343,7 @@ public sealed partial class DocumentationTests(ITestOutputHelper output)
             Installed.ProcessResult result = Installed.Installed.Run(
                 [Installed.Installed.FindTool("zsh"), "-f", driver, Path.Combine(TestData.Root, "packaging/completion"), .. commandLines],
                 null, [("PATH", "/usr/bin:/bin"), ("HOME", empty), ("TERM", "dumb")], empty);
-            output.WriteLine(result.ToString());
-            Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
-            var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
-            Assert.Equal(commandLines.Count, lines.Count);
-            return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+            return OfferedPerLine(result, commandLines.Count);
         }
         finally
         {
@@ -408,4 +400,14 @@ public sealed partial class DocumentationTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^\| (\d) \|", RegexOptions.Multiline)]
     private static partial Regex ExitCodeRow();
+
+    /// <summary>What a shell driver printed as "offered: a b c" lines, one set per command line asked about.</summary>
+    private IReadOnlyList<SortedSet<string>> OfferedPerLine(Installed.ProcessResult result, int commandLines)
+    {
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
+        var lines = result.Out.Split('\n').Where(l => l.StartsWith("offered:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(commandLines, lines.Count);
+        return lines.Select(l => new SortedSet<string>(l["offered:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal)).ToList();
+    }
 }
