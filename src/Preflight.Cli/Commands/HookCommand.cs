@@ -192,7 +192,11 @@ public static class HookCommand
         CheckReport report;
         try
         {
-            report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy, hook.Transaction));
+            // The copies live in a scratch directory that is gone when the package manager shows this: the report
+            // names their packages, as `check --package` does.
+            report = PackagedNames.Apply(
+                new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy, hook.Transaction)),
+                pair.Copies);
         }
         catch (NothingToInspectException e)
         {
@@ -202,7 +206,7 @@ public static class HookCommand
         }
 
         io.Error.WriteLine("kata-preflight: checking the Kata packages of this upgrade:");
-        io.Error.Write(WithoutScratchDirectory(report, temp.Path, options.Verbose));
+        new CheckTextReporter(io.Error, color: false, quiet: false, options.Verbose).Write(report);
         if (!report.AnythingCompared)
         {
             io.Error.WriteLine("kata-preflight: warning: the new Kata runtime and guest agent could not be compared (see above); continuing");
@@ -215,18 +219,6 @@ public static class HookCommand
         return Blocked(io, Enforcement.FromEnvironment(policy, options.Policy ?? PreflightPolicy.DefaultPath),
             "after this upgrade the Kata runtime and the guest agent would not speak a compatible protocol",
             hook.Consequence);
-    }
-
-    /// <summary>
-    /// The text report with the scratch directory taken out of every path: the copies live under
-    /// "/tmp/kata-preflight-XXXX/kata-runtime_3.5.0-1_amd64.deb/usr/bin/...", which is gone when APT shows the
-    /// message, so the admin reads "kata-runtime_3.5.0-1_amd64.deb/usr/bin/...": the package, its version, the path.
-    /// </summary>
-    private static string WithoutScratchDirectory(CheckReport report, string scratch, bool verbose)
-    {
-        var text = new StringWriter();
-        new CheckTextReporter(text, color: false, quiet: false, verbose).Write(report);
-        return text.ToString().Replace(scratch.TrimEnd('/') + "/", "", StringComparison.Ordinal);
     }
 
     private static int Blocked(CliIo io, Enforcement enforcement, string what, string consequence)

@@ -61,7 +61,7 @@ public sealed class AptHookCommandTests(ITestOutputHelper output)
         Assert.Contains("enforcement is on (the default)", stderr);
         Assert.Contains("KATA_PREFLIGHT_ENFORCE=0", stderr); // how to go ahead anyway
         // The candidate is named by its package, never by the scratch copy that is gone when APT shows this.
-        Assert.Contains("kata-runtime_1.12.1-1_amd64.deb/usr/bin/containerd-shim-kata-v2", stderr);
+        Assert.Contains("runtime /usr/bin/containerd-shim-kata-v2 from kata-runtime 1.12.1-1 (kata-runtime_1.12.1-1_amd64.deb)", stderr);
         Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/') + "/kata-preflight-", stderr);
     }
 
