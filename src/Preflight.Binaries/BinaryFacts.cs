@@ -45,11 +45,14 @@ public sealed record ElfInfo(string Machine, string Endianness, int Class, strin
 /// <summary>
 /// One serialized FileDescriptorProto found in the binary. Bytes is the serialized (decompressed) descriptor, ready
 /// for Google.Protobuf's FileDescriptorProto.Parser. Encoding is "raw" or "gzip"; Offset is where it starts in the file.
+/// Methods lists every (qualified service, method) its services declare, read when the scanner parsed it, so the
+/// method facts need no second parse.
 /// </summary>
 public sealed record EmbeddedDescriptor(
     string File,
     string Package,
     IReadOnlyList<string> Services,
+    IReadOnlyList<(string Service, string Method)> Methods,
     string Encoding,
     long Offset,
     byte[] Bytes);

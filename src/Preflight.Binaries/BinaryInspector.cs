@@ -176,19 +176,11 @@ public static class BinaryInspector
     {
         var methods = new List<MethodEvidence>();
         var seen = new HashSet<(string, string)>();
-        foreach (var descriptor in descriptors)
+        foreach (var (service, method) in descriptors.SelectMany(d => d.Methods))
         {
-            var proto = Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(descriptor.Bytes);
-            foreach (var service in proto.Service)
+            if (seen.Add((service, method)))
             {
-                string serviceName = proto.Package.Length == 0 ? service.Name : proto.Package + "." + service.Name;
-                foreach (var method in service.Method)
-                {
-                    if (seen.Add((serviceName, method.Name)))
-                    {
-                        methods.Add(new MethodEvidence(serviceName, method.Name, MethodSource.Descriptor));
-                    }
-                }
+                methods.Add(new MethodEvidence(service, method, MethodSource.Descriptor));
             }
         }
         // A descriptor lists its service's methods completely; path strings for that service add only noise

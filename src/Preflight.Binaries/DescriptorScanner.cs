@@ -397,10 +397,15 @@ public static class DescriptorScanner
         {
             return ParseOutcome.Rejected;
         }
-        var services = proto.Service
-            .Select(s => proto.Package.Length == 0 ? s.Name : proto.Package + "." + s.Name)
-            .ToList();
-        descriptor = new EmbeddedDescriptor(proto.Name, proto.Package, services, encoding, offset, bytes.ToArray());
+        var services = new List<string>();
+        var methods = new List<(string Service, string Method)>();
+        foreach (var service in proto.Service)
+        {
+            string name = proto.Package.Length == 0 ? service.Name : proto.Package + "." + service.Name;
+            services.Add(name);
+            methods.AddRange(service.Method.Select(m => (name, m.Name)));
+        }
+        descriptor = new EmbeddedDescriptor(proto.Name, proto.Package, services, methods, encoding, offset, bytes.ToArray());
         return ParseOutcome.Parsed;
     }
 

@@ -133,7 +133,8 @@ public class SurfaceTests
         IEnumerable<FileDescriptorProto> files, IReadOnlyList<MethodEvidence> methods, RpcTransport transport, IReadOnlyList<ConstantEvidence> constants)
     {
         var descriptors = files.Select((f, i) => new EmbeddedDescriptor(
-            f.Name, f.Package, f.Service.Select(s => s.Name).ToList(), "raw", i * 1000L, f.ToByteArray())).ToList();
+            f.Name, f.Package, f.Service.Select(s => s.Name).ToList(),
+            f.Service.SelectMany(s => s.Method.Select(m => (s.Name, m.Name))).ToList(), "raw", i * 1000L, f.ToByteArray())).ToList();
         return new BinaryFacts("test-binary", 0, "", null, descriptors, methods, transport, null, null, constants);
     }
 }
