@@ -40,6 +40,7 @@ public sealed class ReleaseCatalog
         Releases = releases;
         RequiredByRuntime = required;
         Constants = constants;
+        PinnedFingerprints = pinnedFingerprints;
         foreach (var (protocol, fingerprint) in pinnedFingerprints)
         {
             fingerprints[protocol] = fingerprint;
@@ -57,6 +58,9 @@ public sealed class ReleaseCatalog
 
     /// <summary>For each analysed runtime release, the RPCs ("grpc.AgentService/CreateSandbox") it cannot work without.</summary>
     public IReadOnlyList<(KataVersion Runtime, IReadOnlySet<string> Rpcs)> RequiredByRuntime { get; }
+
+    /// <summary>The fingerprints this build carries (Catalog/Derived/fingerprints.tsv), by protocol.</summary>
+    public IReadOnlyDictionary<string, string> PinnedFingerprints { get; }
 
     /// <summary>Storage drivers and device types per analysed release and side, from drivers.tsv.</summary>
     public IReadOnlyList<CatalogConstant> Constants { get; }
