@@ -51,7 +51,7 @@ public static class BinaryInspector
         // Two passes need nothing the others find: the hash (every byte) and the descriptors and library names (the
         // data sections). They run on workers, each over its own windows, beside the code and string passes here.
         var sha256 = Task.Run(bytes.Sha256);
-        var descriptorsAndLibraries = Task.Run(() => ScanDescriptorsAndLibraries(bytes, dataRanges, source));
+        var descriptorsAndLibraries = Task.Run(() => ScanDescriptorsAndLibraries(bytes, elf, dataRanges, source));
         try
         {
             return Inspect(bytes, elf, dataRanges, source, constants, sha256, descriptorsAndLibraries);
@@ -93,7 +93,7 @@ public static class BinaryInspector
         }
         var (descriptors, libraries) = descriptorsAndLibraries.GetAwaiter().GetResult();
         var methods = MergeMethods(descriptors, methodSearch.Methods);
-        libraries.UnionWith(TransportDetector.Libraries([], go)); // Go build info's module list
+        libraries.UnionWith(TransportDetector.ModuleLibraries(go));
         var libraryList = libraries.ToList();
         return new BinaryFacts(
             source,
@@ -112,53 +112,77 @@ public static class BinaryInspector
         };
     }
 
-    /// <summary>The descriptors and the RPC libraries named in the data sections, in one pass of their own.</summary>
+    /// <summary>
+    /// The descriptors and the RPC libraries named in the data sections, in one pass of their own; Go's line table,
+    /// which names the linked packages' functions, is read for the libraries alone, and only while one is unseen.
+    /// </summary>
     private static (List<EmbeddedDescriptor> Descriptors, SortedSet<RpcTransport> Libraries) ScanDescriptorsAndLibraries(
-        BinaryBytes bytes, IReadOnlyList<FileRange> dataRanges, string source)
+        BinaryBytes bytes, ElfFile elf, IReadOnlyList<FileRange> dataRanges, string source)
     {
         var descriptorSearch = new DescriptorScanner.Search(source, bytes.Length);
-        var libraries = new SortedSet<RpcTransport>(); // enum order: gRPC before ttrpc
+        var libraries = new TransportDetector.Search();
         foreach (var window in bytes.Windows(dataRanges))
         {
             descriptorSearch.ScanWindow(window.File, window.Start, window.End);
-            libraries.UnionWith(TransportDetector.Libraries(TransportText(window), null));
+            libraries.ScanWindow(TransportText(window));
         }
-        return (descriptorSearch.Found, libraries);
+        foreach (var window in bytes.Windows(GoLineTableRanges(elf)))
+        {
+            if (libraries.FoundBoth)
+            {
+                break;
+            }
+            libraries.ScanWindow(TransportText(window));
+        }
+        return (descriptorSearch.Found, libraries.Found());
     }
 
     /// <summary>
-    /// The window's bytes for the transport evidence, widened by a byte before (a crate path's '/') and the longest
-    /// marker after, so a marker straddling two windows is seen.
+    /// The window's bytes for the transport evidence, widened by the longest marker (with a crate's version digit)
+    /// after its end, so a marker straddling two windows is seen.
     /// </summary>
     private static ReadOnlySpan<byte> TransportText(BinaryWindow window)
     {
         const int LongestMarker = 64;
-        int from = Math.Max(0, window.Start - 1);
+        int from = window.Start;
         int to = (int)Math.Min(window.File.Length, (long)window.End + LongestMarker);
         return window.Span[from..to];
     }
 
     /// <summary>
-    /// Where text and descriptors can be: the allocated, non-executable sections with bytes in the file (.rodata,
-    /// .data, Go's .noptrdata and .gopclntab, whose function names show the linked packages), merged where they touch.
-    /// Without section headers, or with none of those, the whole file.
+    /// Where text and descriptors can be: the allocated, non-executable sections of program data with bytes in the
+    /// file (.rodata, .data, .data.rel.ro, Go's .noptrdata), merged where they touch. Left out: the loader's tables
+    /// (symbols, hashes, versions, relocations; a Go binary linked for plugins carries 9 MB of them, and a symbol name
+    /// is no string constant) and the sections whose contents are known to be no text a program uses (Go's line
+    /// table: function and file names; unwind tables). Without section headers, or with none of those, the whole file.
     /// </summary>
     internal static IReadOnlyList<FileRange> DataRanges(ElfFile elf)
     {
         var sections = elf.Sections
-            .Where(s => s.HasFileData && s.Size > 0 && (s.Flags & SectionFlagAlloc) != 0 && (s.Flags & SectionFlagExecutable) == 0)
+            .Where(s => s.Type == ElfSection.TypeProgramData && s.Size > 0 && (s.Flags & SectionFlagAlloc) != 0
+                && (s.Flags & SectionFlagExecutable) == 0 && !HoldsNoProgramText(s.Name))
             .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
-            .OrderBy(r => r.Start)
             .ToList();
-        if (sections.Count == 0)
+        return sections.Count == 0 ? [new FileRange(0, elf.FileLength)] : Merged(sections);
+    }
+
+    /// <summary>Go's function-name table, where a Go binary built without modules shows the packages it links.</summary>
+    private static IReadOnlyList<FileRange> GoLineTableRanges(ElfFile elf) =>
+        Merged(elf.Sections
+            .Where(s => s.Name == ".gopclntab" && s.HasFileData && s.Size > 0)
+            .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
+            .ToList());
+
+    private static bool HoldsNoProgramText(string name) =>
+        name is ".gopclntab" or ".gosymtab" or ".typelink" or ".itablink" or ".eh_frame" or ".eh_frame_hdr" or ".gcc_except_table";
+
+    /// <summary>Ranges in file order, merged where they touch: sections of a damaged file may overlap, and a byte scanned twice would be counted twice.</summary>
+    private static List<FileRange> Merged(List<FileRange> ranges)
+    {
+        var merged = new List<FileRange>();
+        foreach (var range in ranges.OrderBy(r => r.Start))
         {
-            return [new FileRange(0, elf.FileLength)];
-        }
-        // Sections of a damaged file may overlap: a byte scanned twice would be counted twice.
-        var merged = new List<FileRange> { sections[0] };
-        foreach (var range in sections.Skip(1))
-        {
-            if (range.Start <= merged[^1].End)
+            if (merged.Count > 0 && range.Start <= merged[^1].End)
             {
                 merged[^1] = merged[^1] with { End = Math.Max(merged[^1].End, range.End) };
             }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 
@@ -48,7 +49,10 @@ internal sealed class ConstantSearch
     private readonly List<Tally> _tallies = [];
     private readonly List<(byte[] Root, List<Tally> Tallies)> _groups = [];
     private readonly List<(byte[] Root, List<Tally> Tallies)>?[] _groupsByFirstByte = new List<(byte[], List<Tally>)>?[256];
-    private readonly (Vector128<byte> First, Vector128<byte> Second, bool FirstOnly)[] _prefixes;
+    // Per group root: its first byte, its second byte, and all-ones where the root is one byte long (any second byte).
+    private readonly Vector128<byte>[] _firstBytes;
+    private readonly Vector128<byte>[] _secondBytes;
+    private readonly Vector128<byte>[] _anySecondByte;
 
     public ConstantSearch(IReadOnlyCollection<string> constants)
     {
@@ -73,9 +77,9 @@ internal sealed class ConstantSearch
         {
             (_groupsByFirstByte[group.Root[0]] ??= []).Add(group);
         }
-        _prefixes = _groups
-            .Select(g => (Vector128.Create(g.Root[0]), Vector128.Create(g.Root.Length > 1 ? g.Root[1] : (byte)0), g.Root.Length == 1))
-            .ToArray();
+        _firstBytes = _groups.Select(g => Vector128.Create(g.Root[0])).ToArray();
+        _secondBytes = _groups.Select(g => Vector128.Create(g.Root.Length > 1 ? g.Root[1] : (byte)0)).ToArray();
+        _anySecondByte = _groups.Select(g => g.Root.Length == 1 ? Vector128<byte>.AllBitsSet : Vector128<byte>.Zero).ToArray();
     }
 
     /// <summary>Examines every occurrence that starts at a file offset in [start, end); <paramref name="data"/> is the whole file.</summary>
@@ -85,18 +89,20 @@ internal sealed class ConstantSearch
         {
             return;
         }
-        // 128-bit vectors: NativeAOT targets x86-64 without AVX2, where wider vectors are emulated.
+        // 128-bit vectors: NativeAOT targets x86-64 without AVX2, where wider vectors are emulated. The loop has no
+        // branch per root: it runs on every 16 bytes of the data sections.
         int width = Vector128<byte>.Count;
+        ReadOnlySpan<Vector128<byte>> firstBytes = _firstBytes, secondBytes = _secondBytes, anySecondByte = _anySecondByte;
+        ref byte origin = ref MemoryMarshal.GetReference(data);
         int at = start;
         for (; at < end && at + width + 1 <= data.Length; at += width)
         {
-            var first = Vector128.Create(data.Slice(at, width));
-            var second = Vector128.Create(data.Slice(at + 1, width));
+            var first = Vector128.LoadUnsafe(ref origin, (nuint)at); // in bounds: the loop's condition
+            var second = Vector128.LoadUnsafe(ref origin, (nuint)at + 1);
             var hits = Vector128<byte>.Zero;
-            foreach (var (firstByte, secondByte, firstOnly) in _prefixes)
+            for (int root = 0; root < firstBytes.Length; root++)
             {
-                var starts = Vector128.Equals(first, firstByte);
-                hits |= firstOnly ? starts : starts & Vector128.Equals(second, secondByte);
+                hits |= Vector128.Equals(first, firstBytes[root]) & (Vector128.Equals(second, secondBytes[root]) | anySecondByte[root]);
             }
             for (uint bits = hits.ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
             {

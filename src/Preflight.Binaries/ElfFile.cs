@@ -7,6 +7,7 @@ namespace Preflight.Binaries;
 /// <summary>A section header: its name (from .shstrtab), type, address in memory and extent in the file.</summary>
 public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size)
 {
+    public const uint TypeProgramData = 1; // SHT_PROGBITS
     public const uint TypeNoBits = 8;
     public const uint TypeNote = 7;
     public const uint TypeSymbolTable = 2;

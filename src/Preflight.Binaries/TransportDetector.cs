@@ -27,27 +27,16 @@ public static class RpcTransportNames
 /// </summary>
 public static class TransportDetector
 {
-    /// <summary>The libraries found, gRPC before ttrpc; empty when there is no evidence of either.</summary>
-    public static IReadOnlyList<RpcTransport> Libraries(ReadOnlySpan<byte> data, GoBuildInfo? go)
+    /// <summary>The libraries Go build info's module list names, gRPC before ttrpc.</summary>
+    public static IReadOnlyList<RpcTransport> ModuleLibraries(GoBuildInfo? go)
     {
-        bool grpc = false, ttrpc = false;
-        if (go is not null)
-        {
-            foreach (var module in go.Modules)
-            {
-                grpc |= module.Path == "google.golang.org/grpc";
-                ttrpc |= module.Path == "github.com/containerd/ttrpc";
-            }
-            // GOPATH builds (Debian's) have no module list: fall back to Go function names below.
-        }
-        grpc = grpc || data.IndexOf("google.golang.org/grpc.("u8) >= 0 || HasCrate(data, "grpcio-"u8) || HasCrate(data, "tonic-"u8);
-        ttrpc = ttrpc || data.IndexOf("github.com/containerd/ttrpc.("u8) >= 0 || HasCrate(data, "ttrpc-"u8);
         var libraries = new List<RpcTransport>();
-        if (grpc)
+        // GOPATH builds (Debian's) have no module list: there the function names, read by Search, tell.
+        if (go?.Modules.Any(m => m.Path == "google.golang.org/grpc") == true)
         {
             libraries.Add(RpcTransport.Grpc);
         }
-        if (ttrpc)
+        if (go?.Modules.Any(m => m.Path == "github.com/containerd/ttrpc") == true)
         {
             libraries.Add(RpcTransport.Ttrpc);
         }
@@ -60,23 +49,55 @@ public static class TransportDetector
     /// </summary>
     public static RpcTransport Transport(IReadOnlyList<RpcTransport> libraries) => libraries.Count == 1 ? libraries[0] : RpcTransport.Unknown;
 
+    /// <summary>
+    /// The libraries named in a binary's text, window by window: a Go function name ("google.golang.org/grpc.(") or a
+    /// Rust crate's registry directory ("/ttrpc-0.5.2/"). A library once seen is not looked for again.
+    /// </summary>
+    internal sealed class Search
+    {
+        private bool _grpc;
+        private bool _ttrpc;
+
+        public bool FoundBoth => _grpc && _ttrpc;
+
+        public void ScanWindow(ReadOnlySpan<byte> text)
+        {
+            _grpc = _grpc || text.IndexOf("google.golang.org/grpc.("u8) >= 0 || HasCrate(text, "/grpcio-"u8) || HasCrate(text, "/tonic-"u8);
+            _ttrpc = _ttrpc || text.IndexOf("github.com/containerd/ttrpc.("u8) >= 0 || HasCrate(text, "/ttrpc-"u8);
+        }
+
+        /// <summary>What was seen, gRPC before ttrpc (enum order).</summary>
+        public SortedSet<RpcTransport> Found()
+        {
+            var found = new SortedSet<RpcTransport>();
+            if (_grpc)
+            {
+                found.Add(RpcTransport.Grpc);
+            }
+            if (_ttrpc)
+            {
+                found.Add(RpcTransport.Ttrpc);
+            }
+            return found;
+        }
+    }
+
     /// <summary>A crate directory in a cargo registry path: "/name-" followed by a version digit.</summary>
-    private static bool HasCrate(ReadOnlySpan<byte> data, ReadOnlySpan<byte> crateDash)
+    private static bool HasCrate(ReadOnlySpan<byte> data, ReadOnlySpan<byte> slashCrateDash)
     {
         for (int from = 0; from < data.Length;)
         {
-            int index = data[from..].IndexOf(crateDash);
+            int index = data[from..].IndexOf(slashCrateDash);
             if (index < 0)
             {
                 return false;
             }
-            int at = from + index;
-            int after = at + crateDash.Length;
-            if (at > 0 && data[at - 1] == (byte)'/' && after < data.Length && char.IsAsciiDigit((char)data[after]))
+            int after = from + index + slashCrateDash.Length;
+            if (after < data.Length && char.IsAsciiDigit((char)data[after]))
             {
                 return true;
             }
-            from = at + 1;
+            from += index + 1;
         }
         return false;
     }

@@ -70,6 +70,36 @@ public sealed class WindowedReadingTests
     }
 
     [Fact]
+    public void TheLoadersTablesAndGosLineTableAreNotReadForText()
+    {
+        // Debian's containerd is linked for plugins: 9 MB of dynamic symbols, hashes and versions, and Go's 12 MB
+        // line table, hold names of functions, never a string the program uses.
+        string path = Preflight.Tests.TestData.Generated("real-binaries", "containerd");
+        byte[] bytes = File.ReadAllBytes(path);
+        var elf = ElfFile.Parse(bytes, path);
+        var ranges = BinaryInspector.DataRanges(elf);
+
+        foreach (string name in new[] { ".dynsym", ".dynstr", ".gnu.hash", ".gnu.version", ".gopclntab" })
+        {
+            var section = elf.FindSection(name)!;
+            Assert.DoesNotContain(ranges, r => r.Start < (long)(section.Offset + section.Size) && (long)section.Offset < r.End);
+        }
+        foreach (string name in new[] { ".rodata", ".data", ".noptrdata", ".go.buildinfo" })
+        {
+            var section = elf.FindSection(name)!;
+            Assert.Contains(ranges, r => r.Start <= (long)section.Offset && (long)(section.Offset + section.Size) <= r.End);
+        }
+
+        // "runtime.main" is a NUL-terminated name in both tables; as a constant it is only a substring of the
+        // program's text, and the Go libraries still show through the line table's function names.
+        BinaryFacts facts = BinaryInspector.InspectFile(path, ["runtime.main"]);
+        var whole = ConstantScanner.Scan(bytes, elf, ["runtime.main"]);
+        Assert.Equal("nul-terminated", whole.Single().Evidence);
+        Assert.False(facts.Constants.Single().Present, facts.Constants.Single().Evidence);
+        Assert.Equal([RpcTransport.Grpc, RpcTransport.Ttrpc], facts.TransportLibraries);
+    }
+
+    [Fact]
     public void WithoutSectionHeadersTheWholeFileIsRead()
     {
         // `sstrip`-like damage: the section header table is gone, so the data sections cannot be told apart and
