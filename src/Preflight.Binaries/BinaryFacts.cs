@@ -44,7 +44,8 @@ public sealed record ElfInfo(string Machine, string Endianness, int Class, strin
 
 /// <summary>
 /// One serialized FileDescriptorProto found in the binary. Bytes is the serialized (decompressed) descriptor, ready
-/// for Google.Protobuf's FileDescriptorProto.Parser. Encoding is "raw" or "gzip"; Offset is where it starts in the file.
+/// for Google.Protobuf's FileDescriptorProto.Parser, without the source_code_info a descriptor compiled with it
+/// carries (spans and comments of the .proto file: nothing here reads them). Encoding is "raw" or "gzip"; Offset is where it starts in the file.
 /// Methods lists every (qualified service, method) its services declare, read when the scanner parsed it, so the
 /// method facts need no second parse.
 /// </summary>

@@ -72,7 +72,7 @@ public static class BinaryInspector
         var go = GoBuildInfoReader.Read(elf, bytes, dataRanges);
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve
         // every string-evidence reader.
-        var code = X86CodeIndex.Build(bytes, elf);
+        var code = X86CodeIndex.Build(bytes, elf, dataRanges);
         // Only the constants and a Rust version (no Go build info) need string headers: skip the scan otherwise.
         var headers = constants is not null || go is null ? StringHeaderIndex.Build(bytes, elf) : null;
 

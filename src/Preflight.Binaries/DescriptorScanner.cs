@@ -381,6 +381,7 @@ public static class DescriptorScanner
     private static ParseOutcome TryParse(ReadOnlyMemory<byte> bytes, string encoding, long offset, int recursionLimit, out EmbeddedDescriptor? descriptor)
     {
         descriptor = null;
+        bytes = ProtoWireWalker.WithoutSourceCodeInfo(bytes);
         FileDescriptorProto proto;
         try
         {

@@ -92,8 +92,10 @@ public sealed class ElfFile
     /// </summary>
     public bool TryMapAddress(ulong address, ulong length, out long fileOffset)
     {
-        foreach (var segment in Segments)
+        // Indexed loops: this runs for every candidate string header, and an interface foreach allocates.
+        for (int i = 0; i < Segments.Count; i++)
         {
+            var segment = Segments[i];
             if (segment.Type == ElfSegment.TypeLoad && address >= segment.VirtualAddress
                 && address - segment.VirtualAddress <= segment.FileSize
                 && length <= segment.FileSize - (address - segment.VirtualAddress))
@@ -102,8 +104,9 @@ public sealed class ElfFile
                 return true;
             }
         }
-        foreach (var section in Sections)
+        for (int i = 0; i < Sections.Count; i++)
         {
+            var section = Sections[i];
             if (section.HasFileData && section.Address != 0 && address >= section.Address
                 && address - section.Address <= section.Size && length <= section.Size - (address - section.Address))
             {

@@ -54,6 +54,73 @@ internal static class ProtoWireWalker
         return ends;
     }
 
+    private const int SourceCodeInfoField = 9;
+
+    /// <summary>
+    /// The descriptor without its source_code_info (field 9): the locations and comments of the .proto file, which no
+    /// reader here uses and which cost more to parse than the rest (one object per span of the source). The bytes are
+    /// returned as they are when there is no such field or when a top-level field does not walk (the parser judges
+    /// those).
+    /// </summary>
+    public static ReadOnlyMemory<byte> WithoutSourceCodeInfo(ReadOnlyMemory<byte> descriptor)
+    {
+        ReadOnlySpan<byte> data = descriptor.Span;
+        var kept = new List<(int Start, int End)>();
+        bool dropped = false;
+        int position = 0;
+        while (position < data.Length)
+        {
+            int fieldStart = position;
+            if (!TryReadVarint(data, ref position, out ulong tag) || !TrySkipValue(data, ref position, (int)(tag & 7)))
+            {
+                return descriptor;
+            }
+            if (tag >> 3 == SourceCodeInfoField && (tag & 7) == WireLength)
+            {
+                dropped = true;
+            }
+            else if (kept.Count > 0 && kept[^1].End == fieldStart)
+            {
+                kept[^1] = (kept[^1].Start, position);
+            }
+            else
+            {
+                kept.Add((fieldStart, position));
+            }
+        }
+        if (!dropped)
+        {
+            return descriptor;
+        }
+        var copy = new byte[kept.Sum(range => range.End - range.Start)];
+        int at = 0;
+        foreach (var (start, end) in kept)
+        {
+            data[start..end].CopyTo(copy.AsSpan(at));
+            at += end - start;
+        }
+        return copy;
+    }
+
+    /// <summary>Steps over one field's value; false for a wire type a descriptor does not use or a value past the data.</summary>
+    private static bool TrySkipValue(ReadOnlySpan<byte> data, ref int position, int wireType)
+    {
+        switch (wireType)
+        {
+            case WireVarint:
+                return TryReadVarint(data, ref position, out _);
+            case WireLength:
+                if (!TryReadVarint(data, ref position, out ulong length) || length > (ulong)(data.Length - position))
+                {
+                    return false;
+                }
+                position += (int)length;
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /// <summary>FileDescriptorProto's fields (google/protobuf/descriptor.proto) with the wire types they use.</summary>
     private static bool IsFileDescriptorField(int field, int wireType) => field switch
     {

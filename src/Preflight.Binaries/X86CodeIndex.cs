@@ -32,6 +32,7 @@ internal sealed class X86CodeIndex
     private readonly List<int> _leaOffsets = []; // file offset of each lea's opcode
     private readonly List<int> _next = [];
     private int _indexed;
+    private (ulong Lowest, ulong End) _targets = (0, ulong.MaxValue); // the addresses whose leas are kept
 
     public static X86CodeIndex? Build(ReadOnlySpan<byte> data, ElfFile? elf)
     {
@@ -49,14 +50,18 @@ internal sealed class X86CodeIndex
         return index;
     }
 
-    /// <summary>As <see cref="Build(ReadOnlySpan{byte}, ElfFile?)"/>, reading each executable segment window by window.</summary>
-    public static X86CodeIndex? Build(BinaryBytes bytes, ElfFile elf)
+    /// <summary>
+    /// As <see cref="Build(ReadOnlySpan{byte}, ElfFile?)"/>, reading each executable segment window by window, and
+    /// keeping only the leas that load an address in the span of <paramref name="dataRanges"/>: the callers only ever
+    /// ask for addresses of bytes there, and most leas load code or variables (in containerd, three in four).
+    /// </summary>
+    public static X86CodeIndex? Build(BinaryBytes bytes, ElfFile elf, IReadOnlyList<FileRange> dataRanges)
     {
         if (!Decodes(elf))
         {
             return null;
         }
-        var index = new X86CodeIndex();
+        var index = new X86CodeIndex { _targets = AddressSpan(elf, dataRanges) };
         foreach (var segment in ExecutableSegments(elf))
         {
             foreach (var window in bytes.Windows([new FileRange((long)segment.Offset, (long)(segment.Offset + segment.FileSize))]))
@@ -65,6 +70,29 @@ internal sealed class X86CodeIndex
             }
         }
         return index;
+    }
+
+    /// <summary>
+    /// The lowest and one past the highest virtual address of the loaded bytes in <paramref name="ranges"/>; every
+    /// address when none of them is loaded (nothing there can then be asked for, but nothing is dropped either).
+    /// </summary>
+    private static (ulong Lowest, ulong End) AddressSpan(ElfFile elf, IReadOnlyList<FileRange> ranges)
+    {
+        ulong lowest = ulong.MaxValue, end = 0;
+        foreach (var segment in elf.Segments.Where(s => s.Type == ElfSegment.TypeLoad && s.FileSize > 0))
+        {
+            foreach (var range in ranges)
+            {
+                long from = Math.Max(range.Start, (long)segment.Offset);
+                long to = Math.Min(range.End, (long)(segment.Offset + segment.FileSize));
+                if (from < to)
+                {
+                    lowest = Math.Min(lowest, segment.VirtualAddress + (ulong)(from - (long)segment.Offset));
+                    end = Math.Max(end, segment.VirtualAddress + (ulong)(to - (long)segment.Offset));
+                }
+            }
+        }
+        return lowest < end ? (lowest, end) : (0, ulong.MaxValue);
     }
 
     private static bool Decodes(ElfFile elf) => elf.MachineCode == MachineX86_64 && elf.Class == 64 && !elf.BigEndian;
@@ -110,8 +138,10 @@ internal sealed class X86CodeIndex
     /// <summary>The virtual address a loaded segment gives the byte at <paramref name="fileOffset"/>.</summary>
     public static bool TryAddressOf(ElfFile elf, int fileOffset, out ulong address)
     {
-        foreach (var segment in elf.Segments)
+        // An indexed loop: this runs for every candidate occurrence, and an interface foreach allocates.
+        for (int i = 0; i < elf.Segments.Count; i++)
         {
+            var segment = elf.Segments[i];
             if (segment.Type == ElfSegment.TypeLoad && (ulong)fileOffset >= segment.Offset
                 && (ulong)fileOffset - segment.Offset < segment.FileSize)
             {
@@ -171,6 +201,10 @@ internal sealed class X86CodeIndex
         }
         long displacement = BinaryPrimitives.ReadInt32LittleEndian(code[(at + 2)..]);
         ulong target = unchecked(segment.VirtualAddress + (ulong)(at + 6) + (ulong)displacement);
+        if (target < _targets.Lowest || target >= _targets.End)
+        {
+            return;
+        }
         int node = _leaOffsets.Count;
         _leaOffsets.Add((int)segment.Offset + at);
         _next.Add(-1);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Preflight.Binaries;
 using Preflight.Checking.Policy;
@@ -40,8 +42,8 @@ public sealed class HostChecker
 {
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
-    private readonly Dictionary<string, InspectedAgent> _agentCache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, InspectedRuntime> _runtimeCache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<InspectedAgent>> _agentCache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<InspectedRuntime>> _runtimeCache = new(StringComparer.Ordinal);
 
     public HostChecker(ILoggerFactory loggers)
     {
@@ -51,20 +53,36 @@ public sealed class HostChecker
 
     public CheckReport Run(CheckRequest request)
     {
+        var plan = Plan(request);
+        InspectInParallel(plan.Select(step => step.Pair).OfType<PlannedPair>(), request.Policy.Compatibility);
+        var targets = plan.Select(step => step.Ready ?? CheckPair(request, step.Pair!)).ToList();
+        return Finish(request.Root, targets, request.Policy);
+    }
+
+    /// <summary>A pair to compare: a hypervisor section's guest image and the runtime its configuration runs.</summary>
+    private sealed record PlannedPair(
+        string Config, string FoundBy, string? Hypervisor, LocatedFile Image, LocatedFile? Runtime, RuntimeClass? RuntimeClass);
+
+    /// <summary>
+    /// What the report will hold, in its order: a target already known (a configuration that cannot be read, a section
+    /// without an image) or a pair still to compare. Nothing is inspected yet.
+    /// </summary>
+    private List<(CheckTarget? Ready, PlannedPair? Pair)> Plan(CheckRequest request)
+    {
         HostRoot root = request.Root;
         IReadOnlyList<ConfigCandidate> candidates = request.Configs.Count > 0
             ? request.Configs.Select(c => new ConfigCandidate(c, "--config")).ToList()
             : new ConfigDiscovery(root, _loggers.CreateLogger<ConfigDiscovery>()).Discover();
 
-        var targets = new List<CheckTarget>();
+        var plan = new List<(CheckTarget? Ready, PlannedPair? Pair)>();
         if (candidates.Count == 0)
         {
             if (request.Image is not null && request.Runtime is not null)
             {
                 // A candidate pair checked before anything is installed: no configuration needed.
-                targets.Add(CheckPair(request, "(no Kata configuration on this host)", request.CandidatesFrom, null,
-                    LocatedFile.Candidate(request.Image), LocatedFile.Candidate(request.Runtime)));
-                return Finish(root, targets, request.Policy);
+                plan.Add((null, new PlannedPair("(no Kata configuration on this host)", request.CandidatesFrom, null,
+                    LocatedFile.Candidate(request.Image), LocatedFile.Candidate(request.Runtime), null)));
+                return plan;
             }
             throw new NothingToInspectException(
                 $"no Kata configuration found under {root.RootDirectory} (looked for containerd ConfigPath, " +
@@ -82,7 +100,7 @@ public sealed class HostChecker
             }
             catch (HostConfigException e)
             {
-                targets.Add(ConfigProblem(candidate, CheckRules.Make(CheckRules.ConfigUnreadable, candidate.HostPath, e.Message)));
+                plan.Add((ConfigProblem(candidate, CheckRules.Make(CheckRules.ConfigUnreadable, candidate.HostPath, e.Message)), null));
                 continue;
             }
 
@@ -95,8 +113,8 @@ public sealed class HostChecker
                     : RuntimeLocator.ForConfiguration(root, config.ResolvedHostPath) is string installed ? LocatedFile.OnHost(root, installed) : null;
             if (config.Hypervisors.Count == 0)
             {
-                targets.Add(ConfigProblem(candidate, CheckRules.Make(CheckRules.ImageNotConfigured, candidate.HostPath,
-                    "no [hypervisor.*] section in the configuration")));
+                plan.Add((ConfigProblem(candidate, CheckRules.Make(CheckRules.ImageNotConfigured, candidate.HostPath,
+                    "no [hypervisor.*] section in the configuration")), null));
                 continue;
             }
             foreach (HypervisorSection section in config.Hypervisors)
@@ -106,15 +124,53 @@ public sealed class HostChecker
                     : section.GuestImage is string configured ? LocatedFile.OnHost(root, configured) : null;
                 if (image is null)
                 {
-                    targets.Add(new CheckTarget(candidate.HostPath, candidate.FoundBy, section.Name, null, null, null,
+                    plan.Add((new CheckTarget(candidate.HostPath, candidate.FoundBy, section.Name, null, null, null,
                         [CheckRules.Make(CheckRules.ImageNotConfigured, $"hypervisor.{section.Name}",
-                            "the section sets neither image nor initrd")], false, candidate.RuntimeClass));
+                            "the section sets neither image nor initrd")], false, candidate.RuntimeClass), null));
                     continue;
                 }
-                targets.Add(CheckPair(request, candidate.HostPath, candidate.FoundBy, section.Name, image, runtime, candidate.RuntimeClass));
+                plan.Add((null, new PlannedPair(candidate.HostPath, candidate.FoundBy, section.Name, image, runtime, candidate.RuntimeClass)));
             }
         }
-        return Finish(root, targets, request.Policy);
+        return plan;
+    }
+
+    /// <summary>
+    /// Inspects every distinct image and runtime the pairs name, several at a time: they are independent reads, and a
+    /// host's check or a package hook waits for all of them. The results (and any exception, rethrown where the pair
+    /// reads it, in report order) stay in the caches.
+    /// </summary>
+    private void InspectInParallel(IEnumerable<PlannedPair> pairs, CompatibilityOptions options)
+    {
+        var inspections = new List<Action>();
+        var images = new HashSet<string>(StringComparer.Ordinal);
+        var runtimes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            if (images.Add(pair.Image.Display))
+            {
+                inspections.Add(() => InspectAgent(pair.Image, options));
+            }
+            if (pair.Runtime is LocatedFile runtime && runtimes.Add(runtime.Display))
+            {
+                inspections.Add(() => InspectRuntime(runtime, options));
+            }
+        }
+        if (inspections.Count < 2)
+        {
+            return; // nothing to overlap: the pair inspects in place
+        }
+        Parallel.ForEach(inspections, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, inspect =>
+        {
+            try
+            {
+                inspect();
+            }
+            catch (Exception)
+            {
+                // Kept by the cache's Lazy and rethrown to the caller when the pair reads it, as without this pass.
+            }
+        });
     }
 
     private static CheckReport Finish(HostRoot root, List<CheckTarget> targets, PreflightPolicy policy)
@@ -128,9 +184,9 @@ public sealed class HostChecker
     private static CheckTarget ConfigProblem(ConfigCandidate candidate, Finding finding) =>
         new(candidate.HostPath, candidate.FoundBy, null, null, null, null, [finding], false, candidate.RuntimeClass);
 
-    private CheckTarget CheckPair(CheckRequest request, string config, string foundBy, string? hypervisor, LocatedFile imageFile,
-        LocatedFile? runtimeFile, RuntimeClass? runtimeClass = null)
+    private CheckTarget CheckPair(CheckRequest request, PlannedPair pair)
     {
+        var (config, foundBy, hypervisor, imageFile, runtimeFile, runtimeClass) = pair;
         CompatibilityOptions options = request.Policy.Compatibility;
         var findings = new List<Finding>();
 
@@ -192,8 +248,8 @@ public sealed class HostChecker
     /// <param name="progress">Told after each cell compared; null: nobody is watching.</param>
     public MatrixResult MatrixOfInspected(PreflightPolicy policy, IProgress<MatrixProgress>? progress = null)
     {
-        var agents = _agentCache.Where(a => a.Value.Side is not null).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
-        var runtimes = _runtimeCache.Where(r => r.Value.Side is not null).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        var agents = Inspected(_agentCache).Where(a => a.Value.Side is not null).ToList();
+        var runtimes = Inspected(_runtimeCache).Where(r => r.Value.Side is not null).ToList();
         int total = agents.Count * runtimes.Count;
         var cells = new List<MatrixCell>(total);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -211,6 +267,12 @@ public sealed class HostChecker
         }
         return new MatrixResult(cells, labels);
     }
+
+    /// <summary>The files a cache holds a result for (not an exception), by path.</summary>
+    private static IEnumerable<KeyValuePair<string, T>> Inspected<[DynamicallyAccessedMembers(LazyMembers)] T>(ConcurrentDictionary<string, Lazy<T>> cache) =>
+        cache.OrderBy(entry => entry.Key, StringComparer.Ordinal)
+            .Where(entry => entry.Value.IsValueCreated)
+            .Select(entry => KeyValuePair.Create(entry.Key, entry.Value.Value));
 
     private static MatrixCell MatrixCellOf(string runtimePath, Side runtimeSide, string imagePath, Side agentSide, PreflightPolicy policy)
     {
@@ -250,16 +312,16 @@ public sealed class HostChecker
 
     private sealed record InspectedRuntime(Side? Side, IReadOnlyList<Finding> Problems);
 
-    /// <summary>One inspection per file (by its host path), however many configurations name it.</summary>
-    private static T Cached<T>(Dictionary<string, T> cache, string key, Func<T> inspect)
-    {
-        if (!cache.TryGetValue(key, out T? value))
-        {
-            value = inspect();
-            cache[key] = value;
-        }
-        return value;
-    }
+    // Lazy<T> asks the trimmer to keep T's parameterless constructor (which these records do not have, and which
+    // the Lazy never calls: it is always given the factory).
+    private const DynamicallyAccessedMemberTypes LazyMembers = DynamicallyAccessedMemberTypes.PublicParameterlessConstructor;
+
+    /// <summary>
+    /// One inspection per file (by its host path), however many configurations name it and however many threads ask:
+    /// the Lazy runs it once, and keeps an exception to rethrow to each caller.
+    /// </summary>
+    private static T Cached<[DynamicallyAccessedMembers(LazyMembers)] T>(ConcurrentDictionary<string, Lazy<T>> cache, string key, Func<T> inspect) =>
+        cache.GetOrAdd(key, _ => new Lazy<T>(inspect, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options) =>
         Cached(_agentCache, file.Display, () => InspectAgentUncached(file, options));

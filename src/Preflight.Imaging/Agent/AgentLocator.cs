@@ -132,7 +132,8 @@ public static class AgentLocator
             throw new ImageFormatException(SourceOf(fs), null,
                 $"agent {agent.ResolvedPath} is {stream.Length} bytes, over the limit of {maxBytes} bytes");
         }
-        var data = new byte[stream.Length];
+        // Every byte is overwritten by the read (or the read throws): zeroing tens of megabytes first is waste.
+        var data = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
         stream.ReadExactly(data);
         return data;
     }
