@@ -53,6 +53,7 @@ public sealed class HostChecker
 
     public CheckReport Run(CheckRequest request)
     {
+        ReleaseCatalog.LoadInBackground();
         var plan = Plan(request);
         InspectInParallel(plan.Select(step => step.Pair).OfType<PlannedPair>(), request.Policy.Compatibility);
         var targets = plan.Select(step => step.Ready ?? CheckPair(request, step.Pair!)).ToList();

@@ -59,6 +59,7 @@ public static class InspectCommands
         {
             string path = parse.GetValue(file)!;
             CliInputs.RequireFile(path);
+            ReleaseCatalog.LoadInBackground();
             BinaryFacts facts = BinaryInspector.InspectFile(path, CompatibilityOptions.Default.ConstantValues.ToList());
             ResolvedProtocol resolved = ProtocolResolver.ForBinary(facts, "binary", CompatibilityOptions.Default);
             if (parse.GetValue(format) == "json")

@@ -132,6 +132,12 @@ public static class AgentLocator
             throw new ImageFormatException(SourceOf(fs), null,
                 $"agent {agent.ResolvedPath} is {stream.Length} bytes, over the limit of {maxBytes} bytes");
         }
+        // A file system that has the bytes unpacked already (an initrd's agent) hands them over rather than a copy.
+        if (stream is MemoryStream unpacked && unpacked.TryGetBuffer(out ArraySegment<byte> whole)
+            && whole.Offset == 0 && whole.Array is byte[] array && whole.Count == array.Length && unpacked.Position == 0)
+        {
+            return array;
+        }
         // Every byte is overwritten by the read (or the read throws): zeroing tens of megabytes first is waste.
         var data = GC.AllocateUninitializedArray<byte>(checked((int)stream.Length));
         stream.ReadExactly(data);

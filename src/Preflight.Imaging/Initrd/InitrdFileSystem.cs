@@ -227,7 +227,7 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             case null:
                 return new MemoryStream([], writable: false);
             case InMemoryContent memory:
-                return new MemoryStream(memory.Data, writable: false);
+                return Unpacked(memory.Data);
             case SegmentContent located when _segments[located.Segment].Compression == CompressionFormat.None:
                 return new StreamSlice(_file, located.Offset, located.Length);
             case SegmentContent located:
@@ -250,13 +250,19 @@ public sealed class InitrdFileSystem : ReadOnlyFileSystem
             {
                 throw new InvalidDataException("the data ended early when read again (the file changed since it was opened?)");
             }
-            return new MemoryStream(data, writable: false);
+            return Unpacked(data);
         }
         catch (Exception e) when (e is InvalidDataException or FormatLimitException or IOException)
         {
             throw new ImageFormatException(SourceName, segment.FileOffset, $"initrd: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// An entry's bytes, already unpacked: a reader that wants them whole (the agent's) may take the array itself
+    /// (MemoryStream.TryGetBuffer) rather than copy megabytes. Nothing writes to it.
+    /// </summary>
+    private static MemoryStream Unpacked(byte[] data) => new(data, 0, data.Length, writable: false, publiclyVisible: true);
 
     /// <summary>An entry of the unpacked tree, immutable once the scan is done.</summary>
     private sealed class CpioNode : FileSystemNode

@@ -50,6 +50,13 @@ public sealed class ReleaseCatalog
     /// <summary>The catalog built into this build of kata-preflight.</summary>
     public static ReleaseCatalog Default => Shared.Value;
 
+    /// <summary>
+    /// Starts reading the catalog on a worker, for a caller that reads binaries before it needs the catalog: the
+    /// tables are parsed while the binaries are scanned. A failure stays in the Lazy and reaches whoever reads
+    /// <see cref="Default"/>.
+    /// </summary>
+    public static void LoadInBackground() => _ = Task.Run(() => Shared.Value);
+
     /// <summary>Every release tag, oldest first.</summary>
     public IReadOnlyList<KataRelease> Releases { get; }
 
