@@ -44,7 +44,10 @@ internal abstract class BinaryBytes : IDisposable
     public static BinaryBytes InMemory(ReadOnlyMemory<byte> bytes) => new MemoryBytes(bytes);
 
     /// <summary>Maps a file read-only; <paramref name="length"/> must be above zero (an empty file cannot be mapped).</summary>
-    public static BinaryBytes MapFile(string path, long length) => new MappedBytes(path, length);
+    public static BinaryBytes MapFile(string path, long length) => new MappedBytes(path, 0, length);
+
+    /// <summary>Maps bytes [offset, offset + length) of a file read-only, as if they were a file of their own.</summary>
+    public static BinaryBytes MapFileRange(string path, long offset, long length) => new MappedBytes(path, offset, length);
 
     /// <summary>
     /// The ranges in windows of at most <see cref="WindowBytes"/>, each with its own view, released when the
@@ -99,8 +102,11 @@ internal abstract class BinaryBytes : IDisposable
     {
         private readonly MemoryMappedFile _file;
 
-        public MappedBytes(string path, long length)
+        private readonly long _offset;
+
+        public MappedBytes(string path, long offset, long length)
         {
+            _offset = offset;
             Length = checked((int)length);
             // FileShare.ReadWrite | Delete: like reading, mapping must not stop a package manager replacing the file.
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -109,7 +115,7 @@ internal abstract class BinaryBytes : IDisposable
 
         public override int Length { get; }
 
-        public override IMemoryOwner<byte> Map() => new MappedView(_file.CreateViewAccessor(0, Length, MemoryMappedFileAccess.Read), Length);
+        public override IMemoryOwner<byte> Map() => new MappedView(_file.CreateViewAccessor(_offset, Length, MemoryMappedFileAccess.Read), Length);
 
         public override void Dispose() => _file.Dispose();
     }

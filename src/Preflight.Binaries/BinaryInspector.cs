@@ -34,6 +34,20 @@ public static class BinaryInspector
         return Inspect(bytes, path, constants);
     }
 
+    /// <summary>
+    /// Inspects bytes [offset, offset + length) of a file as a binary of their own (an agent stored unbroken in a guest
+    /// image), mapped like a file rather than copied into memory. <paramref name="source"/> names them in facts and errors.
+    /// </summary>
+    public static BinaryFacts InspectFileRange(string path, long offset, long length, string source, IReadOnlyCollection<string>? constants = null)
+    {
+        if (length <= 0 || length > MaxFileBytes || offset < 0 || offset > new FileInfo(path).Length - length)
+        {
+            throw new BinaryFormatException(source, 0, $"bytes {offset} to {offset + length} of {path} are not a binary this reads (limit {MaxFileBytes} bytes, within the file)");
+        }
+        using var bytes = BinaryBytes.MapFileRange(path, offset, length);
+        return Inspect(bytes, source, constants);
+    }
+
     public static BinaryFacts Inspect(ReadOnlyMemory<byte> bytes, string source, IReadOnlyCollection<string>? constants = null)
     {
         using var held = BinaryBytes.InMemory(bytes);

@@ -141,9 +141,15 @@ public sealed class HostChecker
     /// host's check or a package hook waits for all of them. The results (and any exception, rethrown where the pair
     /// reads it, in report order) stay in the caches.
     /// </summary>
+    /// <summary>How many images and runtimes are read at once (each holds at most one agent in memory while it is scanned).</summary>
+    private static int MaxInspectionsAtOnce => Environment.ProcessorCount;
+
     private void InspectInParallel(IEnumerable<PlannedPair> pairs, CompatibilityOptions options)
     {
+        // Images first: their agents must come out of a filesystem or a compressed archive before they are scanned,
+        // the longer road, so they should not wait behind a runtime.
         var inspections = new List<Action>();
+        var runtimeInspections = new List<Action>();
         var images = new HashSet<string>(StringComparer.Ordinal);
         var runtimes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -154,14 +160,17 @@ public sealed class HostChecker
             }
             if (pair.Runtime is LocatedFile runtime && runtimes.Add(runtime.Display))
             {
-                inspections.Add(() => InspectRuntime(runtime, options));
+                runtimeInspections.Add(() => InspectRuntime(runtime, options));
             }
         }
+        inspections.AddRange(runtimeInspections);
         if (inspections.Count < 2)
         {
             return; // nothing to overlap: the pair inspects in place
         }
-        Parallel.ForEach(inspections, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, inspect =>
+        // One item at a time per worker, in list order (the default partitioner would hand out chunks).
+        var ordered = Partitioner.Create(inspections, EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(ordered, new ParallelOptions { MaxDegreeOfParallelism = MaxInspectionsAtOnce }, inspect =>
         {
             try
             {

@@ -30,11 +30,23 @@ public static class ImageInspector
         AgentLocation? agent = AgentLocator.Locate(image.FileSystem);
         OsBuilderInfo? osbuilder = OsBuilderMetadata.Read(image.FileSystem);
         BinaryFacts? facts = null;
+        long agentBytesMapped = 0;
         if (agent is not null && readAgent)
         {
-            byte[] bytes = AgentLocator.ReadAgent(image, agent);
-            facts = BinaryInspector.Inspect(bytes, $"{displayPath}:{agent.ResolvedPath}", constants);
+            string source = $"{displayPath}:{agent.ResolvedPath}";
+            if (AgentLocator.StoredRange(image, agent) is FileRangeInImage stored)
+            {
+                // Stored unbroken in the image: scanned in place, like an installed binary, not copied into memory.
+                facts = BinaryInspector.InspectFileRange(realPath, stored.Offset, stored.Length, source, constants);
+                agentBytesMapped = stored.Length;
+            }
+            else
+            {
+                byte[] bytes = AgentLocator.ReadAgent(image, agent);
+                facts = BinaryInspector.Inspect(bytes, source, constants);
+            }
         }
-        return new ImageInspection(displayPath, image.Layout, image.FileSystemType, image.PartitionOffset, agent, osbuilder, facts, image.BytesRead);
+        return new ImageInspection(displayPath, image.Layout, image.FileSystemType, image.PartitionOffset, agent, osbuilder, facts,
+            image.BytesRead + agentBytesMapped);
     }
 }

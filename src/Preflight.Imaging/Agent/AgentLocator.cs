@@ -2,8 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Preflight.Formats;
 using Preflight.Imaging.FileSystems;
+using Preflight.Imaging.Layouts;
 
 namespace Preflight.Imaging.Agent;
+
+/// <summary>Bytes [Offset, Offset + Length) of an image file.</summary>
+public readonly record struct FileRangeInImage(long Offset, long Length);
 
 /// <summary>
 /// Finds the kata-agent inside a guest root filesystem the way osbuilder installs it. In order:
@@ -116,6 +120,27 @@ public static class AgentLocator
                 $"{image.FileSystemType.Name()} file system can hold (a damaged size field)");
         }
         return ReadAll(stream, image.FileSystem, agent, DefaultMaxAgentBytes);
+    }
+
+    /// <summary>
+    /// Where the agent's bytes lie in the image file, as they are, when they do: an ext4 file stored in one unbroken
+    /// run of a regular image file (not an initrd, whose agent is compressed, nor a block device). The caller may then
+    /// read the agent by mapping that range rather than copying it into memory. Null otherwise.
+    /// </summary>
+    public static FileRangeInImage? StoredRange(OpenedImage image, AgentLocation agent)
+    {
+        // A block device's FileInfo has no length: only a regular file of the length opened is mapped.
+        if (image.Layout == ImageLayout.Initrd || !File.Exists(image.Path) || new FileInfo(image.Path).Length != image.ImageLength)
+        {
+            return null;
+        }
+        using Stream stream = image.FileSystem.OpenFile(agent.ResolvedPath);
+        if (stream is not IStoredContiguously stored || stored.StoredAt() is not long inVolume || stream.Length == 0
+            || stream.Length > DefaultMaxAgentBytes || inVolume > image.PartitionLength - stream.Length)
+        {
+            return null;
+        }
+        return new FileRangeInImage(image.PartitionOffset + inVolume, stream.Length);
     }
 
     /// <summary>The agent's bytes; refuses a file larger than maxBytes rather than allocating it.</summary>

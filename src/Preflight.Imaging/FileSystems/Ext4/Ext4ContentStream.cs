@@ -7,8 +7,12 @@ namespace Preflight.Imaging.FileSystems.Ext4;
 /// large file costs nothing and reading a part of it reads only that part (plus the extent or indirect blocks
 /// on the way). Holes and uninitialised extents read as zeros.
 /// </summary>
-internal sealed class Ext4ContentStream : ReadOnlyContentStream
+internal sealed class Ext4ContentStream : ReadOnlyContentStream, IStoredContiguously
 {
+    // Runs followed before giving up: mke2fs and the kernel store a file in runs of up to 32,768 blocks (128 MiB), so
+    // a contiguous agent takes a few; a file in more pieces than this is read the ordinary way.
+    private const int MaxRunsFollowed = 64;
+
     private readonly Ext4Volume _volume;
     private readonly IExt4BlockMap _map;
     private readonly string _what;
@@ -19,6 +23,39 @@ internal sealed class Ext4ContentStream : ReadOnlyContentStream
         _volume = volume;
         _map = map;
         _what = what;
+    }
+
+    public long? StoredAt()
+    {
+        int blockSize = _volume.BlockSize;
+        long blocks = (Length + blockSize - 1) / blockSize;
+        if (blocks == 0)
+        {
+            return null;
+        }
+        long firstPhysical = -1;
+        long logical = 0;
+        for (int runs = 0; logical < blocks; runs++)
+        {
+            Ext4Run run = _map.Map(logical);
+            if (runs >= MaxRunsFollowed || run.ReadsAsZeros || run.Logical > logical || run.Length < 1
+                || run.Length - 1 < logical - run.Logical)
+            {
+                return null;
+            }
+            long physical = run.Physical + (logical - run.Logical);
+            if (firstPhysical < 0)
+            {
+                firstPhysical = physical;
+            }
+            else if (physical != firstPhysical + logical)
+            {
+                return null; // the next piece is stored elsewhere
+            }
+            logical = run.Logical + run.Length;
+        }
+        _volume.CheckBlockRange(firstPhysical, blocks, _what);
+        return firstPhysical * blockSize;
     }
 
     /// <summary>Serves what the one run holding the position covers; the base class loops for more.</summary>
