@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the guest images the image-reading benchmark opens: bare ext4 filesystems of 256 MiB, 1 GiB and 4 GiB
-# (sparse files), each holding the same ~40 MiB /usr/bin/kata-agent plus filler, made by real tools only
-# (openssl for deterministic bytes, mkfs.ext4 -d to populate). Output: artifacts/bench/images (gitignored).
+# (sparse files), each holding the same 48 MB /usr/bin/kata-agent (Debian's containerd, a real ELF) plus filler, made
+# by real tools only (openssl for deterministic filler bytes, mkfs.ext4 -d to populate). Output:
+# artifacts/bench/images (gitignored).
 #
 # Filler per image: 2,000 small files (1-16 KiB) under /usr/lib/filler, and large files totalling a quarter of the
 # image size under /var/filler, so the filesystem has real metadata and data spread across its block groups and
@@ -20,8 +21,11 @@ prng() { # prng SEED BYTES > file
   head -c "$2" /dev/zero | openssl enc -aes-128-ctr -nosalt -K "$key" -iv 00000000000000000000000000000000
 }
 
-agent_bytes=$((40 * 1024 * 1024 + 12345))   # ~40 MiB, deliberately not block-aligned
-prng kata-agent "$agent_bytes" > "$work/kata-agent"
+# The agent: a real ELF that `inspect image` can scan to the end, of the size issue 14 names (~40 MiB): Debian's
+# containerd (48 MB, Go; testdata/real-binaries/make.sh downloads it), not block-aligned.
+containerd=$repo/testdata/generated/real-binaries/containerd
+[[ -f $containerd ]] || bash "$repo/testdata/real-binaries/make.sh" "$repo/testdata/generated/real-binaries"
+cp "$containerd" "$work/kata-agent"
 chmod 0755 "$work/kata-agent"
 
 for size in 256M 1G 4G; do

@@ -12,6 +12,7 @@
 #      `hook apt` on a runtime + image transaction vs `dpkg-deb -x` of the same two .debs
 #   5. reading binaries with that CLI (issue 14): `inspect binary` of Debian's containerd and of a real-build agent
 #      next to `openssl dgst -sha256` of the same file (wall time and peak RSS), and `matrix --releases`
+#   6. `inspect image` of the 256 MiB and 4 GiB images (whose agent is a real 48 MB ELF) next to `debugfs -R "dump"`
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -168,6 +169,18 @@ for (( i = 1; i <= 10; i++ )); do
     /usr/bin/time -f %M -o "$run/rss-one.txt" ${pair#*:} > /dev/null
     echo -e "$name\t$i\t$(tail -1 "$run/rss-one.txt")" >> "$run/rss.tsv"
   done
+done
+
+# --- 6. inspect image (issue 14): the whole command on the benchmark images, next to debugfs dumping the agent ------
+# The agent is a real 48 MB ELF, stored unbroken by mkfs.ext4: inspect image scans it where it lies in the image.
+hyperfine -N -i --warmup 3 --runs 20 --export-json "$run/inspect-image.json" \
+  -n "kata-preflight inspect image 256M" "$cli inspect image $images/bare-ext4-256M.img" \
+  -n "debugfs dump 256M" "debugfs -R 'dump /usr/bin/kata-agent /dev/null' $images/bare-ext4-256M.img" \
+  -n "kata-preflight inspect image 4G" "$cli inspect image $images/bare-ext4-4G.img" \
+  -n "debugfs dump 4G" "debugfs -R 'dump /usr/bin/kata-agent /dev/null' $images/bare-ext4-4G.img"
+for (( i = 1; i <= 10; i++ )); do
+  /usr/bin/time -f %M -o "$run/rss-one.txt" "$cli" inspect image "$images/bare-ext4-4G.img" > /dev/null
+  echo -e "inspect-image-4G\t$i\t$(tail -1 "$run/rss-one.txt")" >> "$run/rss.tsv"
 done
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$run/machine.txt"
