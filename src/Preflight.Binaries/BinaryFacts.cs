@@ -4,10 +4,12 @@ namespace Preflight.Binaries;
 /// Everything kata-preflight learns from one executable without running it. Plain values only, so the protocol
 /// layer can judge them and the CLI can print them. A fact the binary does not hold is null or empty, never a guess.
 /// </summary>
+/// <param name="Sha256">The file's SHA-256 in lower-case hex; null when the caller asked for none (nothing it prints
+/// shows one).</param>
 public sealed record BinaryFacts(
     string Source,
     long Size,
-    string Sha256,
+    string? Sha256,
     ElfInfo? Elf,
     IReadOnlyList<EmbeddedDescriptor> Descriptors,
     IReadOnlyList<MethodEvidence> Methods,

@@ -19,7 +19,9 @@ public static class BinaryInspector
     private const ulong SectionFlagAlloc = 0x2; // SHF_ALLOC
     private const ulong SectionFlagExecutable = 0x4; // SHF_EXECINSTR
 
-    public static BinaryFacts InspectFile(string path, IReadOnlyCollection<string>? constants = null)
+    /// <param name="hash">False when nothing will show the file's SHA-256 (check's text report): the facts then carry
+    /// none, and the one pass that must read every byte is saved.</param>
+    public static BinaryFacts InspectFile(string path, IReadOnlyCollection<string>? constants = null, bool hash = true)
     {
         long length = new FileInfo(path).Length;
         if (length > MaxFileBytes)
@@ -28,33 +30,33 @@ public static class BinaryInspector
         }
         if (length == 0)
         {
-            return Inspect(ReadOnlyMemory<byte>.Empty, path, constants); // an empty file cannot be mapped; ElfFile refuses it
+            return Inspect(ReadOnlyMemory<byte>.Empty, path, constants, hash); // an empty file cannot be mapped; ElfFile refuses it
         }
         using var bytes = BinaryBytes.MapFile(path, length);
-        return Inspect(bytes, path, constants);
+        return Inspect(bytes, path, constants, hash);
     }
 
     /// <summary>
     /// Inspects bytes [offset, offset + length) of a file as a binary of their own (an agent stored unbroken in a guest
     /// image), mapped like a file rather than copied into memory. <paramref name="source"/> names them in facts and errors.
     /// </summary>
-    public static BinaryFacts InspectFileRange(string path, long offset, long length, string source, IReadOnlyCollection<string>? constants = null)
+    public static BinaryFacts InspectFileRange(string path, long offset, long length, string source, IReadOnlyCollection<string>? constants = null, bool hash = true)
     {
         if (length <= 0 || length > MaxFileBytes || offset < 0 || offset > new FileInfo(path).Length - length)
         {
             throw new BinaryFormatException(source, 0, $"bytes {offset} to {offset + length} of {path} are not a binary this reads (limit {MaxFileBytes} bytes, within the file)");
         }
         using var bytes = BinaryBytes.MapFileRange(path, offset, length);
-        return Inspect(bytes, source, constants);
+        return Inspect(bytes, source, constants, hash);
     }
 
-    public static BinaryFacts Inspect(ReadOnlyMemory<byte> bytes, string source, IReadOnlyCollection<string>? constants = null)
+    public static BinaryFacts Inspect(ReadOnlyMemory<byte> bytes, string source, IReadOnlyCollection<string>? constants = null, bool hash = true)
     {
         using var held = BinaryBytes.InMemory(bytes);
-        return Inspect(held, source, constants);
+        return Inspect(held, source, constants, hash);
     }
 
-    internal static BinaryFacts Inspect(BinaryBytes bytes, string source, IReadOnlyCollection<string>? constants)
+    internal static BinaryFacts Inspect(BinaryBytes bytes, string source, IReadOnlyCollection<string>? constants, bool hash)
     {
         ElfFile elf;
         using (var view = bytes.Map())
@@ -64,7 +66,7 @@ public static class BinaryInspector
         var dataRanges = DataRanges(elf);
         // Two passes need nothing the others find: the hash (every byte) and the descriptors and library names (the
         // data sections). They run on workers, each over its own windows, beside the code and string passes here.
-        var sha256 = Task.Run(bytes.Sha256);
+        Task<string?> sha256 = hash ? Task.Run<string?>(bytes.Sha256) : Task.FromResult<string?>(null);
         var descriptorsAndLibraries = Task.Run(() => ScanDescriptorsAndLibraries(bytes, elf, dataRanges, source));
         try
         {
@@ -81,7 +83,7 @@ public static class BinaryInspector
 
     private static BinaryFacts Inspect(
         BinaryBytes bytes, ElfFile elf, IReadOnlyList<FileRange> dataRanges, string source, IReadOnlyCollection<string>? constants,
-        Task<string> sha256, Task<(List<EmbeddedDescriptor> Descriptors, SortedSet<RpcTransport> Libraries)> descriptorsAndLibraries)
+        Task<string?> sha256, Task<(List<EmbeddedDescriptor> Descriptors, SortedSet<RpcTransport> Libraries)> descriptorsAndLibraries)
     {
         var go = GoBuildInfoReader.Read(elf, bytes, dataRanges);
         // One pass over x86_64 code (null on other architectures) and one over the string headers in data serve

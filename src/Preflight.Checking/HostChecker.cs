@@ -23,7 +23,14 @@ public sealed record CheckRequest(
     string? Image,
     string? Runtime,
     PreflightPolicy Policy,
-    string CandidatesFrom = "--image/--runtime");
+    string CandidatesFrom = "--image/--runtime")
+{
+    /// <summary>
+    /// Whether the report will show each binary's SHA-256 (the JSON report does; the text report and the package
+    /// hooks do not). Without it no binary is hashed, which saves the one pass that reads every byte.
+    /// </summary>
+    public bool HashBinaries { get; init; } = true;
+}
 
 /// <summary>A file as the report names it (a host path, or the candidate's own path) and where to read it here.</summary>
 public sealed record LocatedFile(string Display, string? Real)
@@ -55,7 +62,7 @@ public sealed class HostChecker
     {
         ReleaseCatalog.LoadInBackground();
         var plan = Plan(request);
-        InspectInParallel(plan.Select(step => step.Pair).OfType<PlannedPair>(), request.Policy.Compatibility);
+        InspectInParallel(plan.Select(step => step.Pair).OfType<PlannedPair>(), request.Policy.Compatibility, request.HashBinaries);
         var targets = plan.Select(step => step.Ready ?? CheckPair(request, step.Pair!)).ToList();
         return Finish(request.Root, targets, request.Policy);
     }
@@ -144,7 +151,7 @@ public sealed class HostChecker
     /// <summary>How many images and runtimes are read at once (each holds at most one agent in memory while it is scanned).</summary>
     private static int MaxInspectionsAtOnce => Environment.ProcessorCount;
 
-    private void InspectInParallel(IEnumerable<PlannedPair> pairs, CompatibilityOptions options)
+    private void InspectInParallel(IEnumerable<PlannedPair> pairs, CompatibilityOptions options, bool hashes)
     {
         // Images first: their agents must come out of a filesystem or a compressed archive before they are scanned,
         // the longer road, so they should not wait behind a runtime.
@@ -156,11 +163,11 @@ public sealed class HostChecker
         {
             if (images.Add(pair.Image.Display))
             {
-                inspections.Add(() => InspectAgent(pair.Image, options));
+                inspections.Add(() => InspectAgent(pair.Image, options, hashes));
             }
             if (pair.Runtime is LocatedFile runtime && runtimes.Add(runtime.Display))
             {
-                runtimeInspections.Add(() => InspectRuntime(runtime, options));
+                runtimeInspections.Add(() => InspectRuntime(runtime, options, hashes));
             }
         }
         inspections.AddRange(runtimeInspections);
@@ -200,7 +207,7 @@ public sealed class HostChecker
         CompatibilityOptions options = request.Policy.Compatibility;
         var findings = new List<Finding>();
 
-        InspectedAgent agent = InspectAgent(imageFile, options);
+        InspectedAgent agent = InspectAgent(imageFile, options, request.HashBinaries);
         findings.AddRange(agent.Problems);
 
         InspectedRuntime? runtime = null;
@@ -214,7 +221,7 @@ public sealed class HostChecker
         }
         else
         {
-            runtime = InspectRuntime(runtimeFile, options);
+            runtime = InspectRuntime(runtimeFile, options, request.HashBinaries);
             findings.AddRange(runtime.Problems);
         }
 
@@ -333,10 +340,10 @@ public sealed class HostChecker
     private static T Cached<[DynamicallyAccessedMembers(LazyMembers)] T>(ConcurrentDictionary<string, Lazy<T>> cache, string key, Func<T> inspect) =>
         cache.GetOrAdd(key, _ => new Lazy<T>(inspect, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
-    private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options) =>
-        Cached(_agentCache, file.Display, () => InspectAgentUncached(file, options));
+    private InspectedAgent InspectAgent(LocatedFile file, CompatibilityOptions options, bool hash) =>
+        Cached(_agentCache, file.Display, () => InspectAgentUncached(file, options, hash));
 
-    private InspectedAgent InspectAgentUncached(LocatedFile file, CompatibilityOptions options)
+    private InspectedAgent InspectAgentUncached(LocatedFile file, CompatibilityOptions options, bool hash)
     {
         string imageHostPath = file.Display;
         InspectedAgent result;
@@ -350,7 +357,7 @@ public sealed class HostChecker
             try
             {
                 _logger.LogDebug("opening guest image {Image} ({Real})", imageHostPath, real);
-                ImageInspection inspection = ImageInspector.Inspect(real, imageHostPath, options.ConstantValues.ToList());
+                ImageInspection inspection = ImageInspector.Inspect(real, imageHostPath, options.ConstantValues.ToList(), hashAgent: hash);
                 _logger.LogDebug("image {Image}: layout {Layout}, filesystem {FileSystem}, agent {Agent} (found by {FoundBy}); read {Bytes} bytes",
                     imageHostPath, inspection.Layout.Name(), inspection.FileSystem.Name(), inspection.Agent?.ResolvedPath, inspection.Agent?.FoundBy.Name(), inspection.BytesRead);
                 result = inspection.AgentFacts is BinaryFacts facts
@@ -367,10 +374,10 @@ public sealed class HostChecker
         return result;
     }
 
-    private InspectedRuntime InspectRuntime(LocatedFile file, CompatibilityOptions options) =>
-        Cached(_runtimeCache, file.Display, () => InspectRuntimeUncached(file, options));
+    private InspectedRuntime InspectRuntime(LocatedFile file, CompatibilityOptions options, bool hash) =>
+        Cached(_runtimeCache, file.Display, () => InspectRuntimeUncached(file, options, hash));
 
-    private InspectedRuntime InspectRuntimeUncached(LocatedFile file, CompatibilityOptions options)
+    private InspectedRuntime InspectRuntimeUncached(LocatedFile file, CompatibilityOptions options, bool hash)
     {
         string runtimeHostPath = file.Display;
         InspectedRuntime result;
@@ -388,7 +395,7 @@ public sealed class HostChecker
             try
             {
                 _logger.LogDebug("reading runtime {Runtime} ({Real})", runtimeHostPath, real);
-                BinaryFacts facts = BinaryInspector.InspectFile(real, options.ConstantValues.ToList());
+                BinaryFacts facts = BinaryInspector.InspectFile(real, options.ConstantValues.ToList(), hash);
                 result = new InspectedRuntime(Side.From(runtimeHostPath, "runtime", facts, options), []);
             }
             catch (Exception e) when (e is BinaryFormatException or ProtocolFormatException or IOException or UnauthorizedAccessException)

@@ -24,7 +24,9 @@ public static class ImageInspector
     /// <param name="displayPath">How to name it to the user (the host path under --root).</param>
     /// <param name="constants">String constants (driver names) whose presence in the agent matters.</param>
     /// <param name="readAgent">False to only locate the agent (inspect image without binary analysis).</param>
-    public static ImageInspection Inspect(string realPath, string displayPath, IReadOnlyCollection<string> constants, bool readAgent = true)
+    /// <param name="hashAgent">False when nothing will show the agent's SHA-256 (its facts then carry none).</param>
+    public static ImageInspection Inspect(string realPath, string displayPath, IReadOnlyCollection<string> constants, bool readAgent = true,
+        bool hashAgent = true)
     {
         using OpenedImage image = GuestImage.Open(realPath);
         AgentLocation? agent = AgentLocator.Locate(image.FileSystem);
@@ -37,13 +39,13 @@ public static class ImageInspector
             if (AgentLocator.StoredRange(image, agent) is FileRangeInImage stored)
             {
                 // Stored unbroken in the image: scanned in place, like an installed binary, not copied into memory.
-                facts = BinaryInspector.InspectFileRange(realPath, stored.Offset, stored.Length, source, constants);
+                facts = BinaryInspector.InspectFileRange(realPath, stored.Offset, stored.Length, source, constants, hashAgent);
                 agentBytesMapped = stored.Length;
             }
             else
             {
                 byte[] bytes = AgentLocator.ReadAgent(image, agent);
-                facts = BinaryInspector.Inspect(bytes, source, constants);
+                facts = BinaryInspector.Inspect(bytes, source, constants, hashAgent);
             }
         }
         return new ImageInspection(displayPath, image.Layout, image.FileSystemType, image.PartitionOffset, agent, osbuilder, facts,

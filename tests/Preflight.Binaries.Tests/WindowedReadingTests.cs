@@ -38,6 +38,19 @@ public sealed class WindowedReadingTests
 
     [Theory]
     [MemberData(nameof(Binaries))]
+    public void WithoutTheHashTheFactsAreTheSameLessTheHash(string path)
+    {
+        // check's text report shows no hashes and asks for none: nothing else may change.
+        BinaryFacts hashed = BinaryInspector.InspectFile(path, Constants);
+        BinaryFacts unhashed = BinaryInspector.InspectFile(path, Constants, hash: false);
+
+        Assert.NotNull(hashed.Sha256);
+        Assert.Null(unhashed.Sha256);
+        Assert.Equal(Json(hashed with { Sha256 = null }), Json(unhashed));
+    }
+
+    [Theory]
+    [MemberData(nameof(Binaries))]
     public void WindowedScanFindsWhatTheWholeFileScannersFind(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);

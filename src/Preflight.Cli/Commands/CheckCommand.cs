@@ -76,7 +76,10 @@ public static class CheckCommand
                 }
             }
             var request = new CheckRequest(hostRoot, parse.GetValue(configs) ?? [], candidateImage, candidateRuntime, chosen,
-                packageFiles.Length > 0 ? "--package " + string.Join(", ", packageFiles.Select(Path.GetFileName)) : "--image/--runtime");
+                packageFiles.Length > 0 ? "--package " + string.Join(", ", packageFiles.Select(Path.GetFileName)) : "--image/--runtime")
+            {
+                HashBinaries = parse.GetValue(format) == "json", // only the JSON report shows each binary's SHA-256
+            };
 
             // The copies live in a scratch directory that is gone after the run: the report names their packages.
             CheckReport report = PackagedNames.Apply(new HostChecker(loggers).Run(request), packagedCopies);

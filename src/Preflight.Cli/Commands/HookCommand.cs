@@ -146,7 +146,8 @@ public static class HookCommand
             string? policyPath = parse.GetValue(policy);
             PreflightPolicy chosen = CliInputs.LoadPolicy(hostRoot, policyPath);
             using ILoggerFactory loggers = CliLogging.Create(parse.GetValue(verbose), quiet: false, io.Error);
-            CheckReport report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], null, null, chosen, "--image/--runtime"));
+            // A text report, which shows no hashes.
+            CheckReport report = new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], null, null, chosen, "--image/--runtime") { HashBinaries = false });
             new CheckTextReporter(io.Out, color: false, quiet: false, parse.GetValue(verbose)).Write(report);
             if (!report.AnythingCompared)
             {
@@ -195,7 +196,10 @@ public static class HookCommand
             // The copies live in a scratch directory that is gone when the package manager shows this: the report
             // names their packages, as `check --package` does.
             report = PackagedNames.Apply(
-                new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy, hook.Transaction)),
+                new HostChecker(loggers).Run(new CheckRequest(hostRoot, [], pair.ImagePath, pair.RuntimePath, policy, hook.Transaction)
+                {
+                    HashBinaries = false, // the hook's report is text, which shows no hashes
+                }),
                 pair.Copies);
         }
         catch (NothingToInspectException e)

@@ -71,7 +71,7 @@ public static class MatrixCommand
             PreflightPolicy policy = CliInputs.LoadPolicy(hostRoot, null);
             using ILoggerFactory loggers = CliLogging.Create(false, true, io.Error);
             var checker = new HostChecker(loggers);
-            checker.Run(new CheckRequest(hostRoot, [], null, null, policy));
+            checker.Run(new CheckRequest(hostRoot, [], null, null, policy) { HashBinaries = false }); // no matrix format shows hashes
             MatrixResult matrix = checker.MatrixOfInspected(policy, progress);
             if (matrix.Cells.Count == 0)
             {

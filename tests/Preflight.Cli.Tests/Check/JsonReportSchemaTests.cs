@@ -48,5 +48,22 @@ public sealed class JsonReportSchemaTests
         Assert.NotEmpty(schema.Validate(report.Replace("\"verdict\": \"block\"", "\"verdict\": \"fail\"", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void The_report_carries_each_binarys_sha256()
+    {
+        // The text report shows no hashes, so a text check hashes nothing (issue 14); the JSON report must still.
+        using var report = System.Text.Json.JsonDocument.Parse(Cli.Run("check", "--root", Cli.DemoHost, "--format", "json").Out);
+        string runtime = Path.Combine(Cli.DemoHost, "opt", "kata", "bin", "containerd-shim-kata-v2");
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(runtime)));
+
+        var sides = report.RootElement.GetProperty("checks").EnumerateArray()
+            .SelectMany(t => new[] { t.GetProperty("agent"), t.GetProperty("runtime") }).ToList();
+
+        Assert.Equal(4, sides.Count);
+        Assert.All(sides, side => Assert.Matches("^[0-9a-f]{64}$", side.GetProperty("sha256").GetString()));
+        Assert.All(sides.Where(side => side.GetProperty("path").GetString()!.EndsWith("containerd-shim-kata-v2", StringComparison.Ordinal)),
+            side => Assert.Equal(expected, side.GetProperty("sha256").GetString()));
+    }
+
     private static string SchemaPath => Path.Combine(TestData.Root, "packaging", "check-report.schema.json");
 }
