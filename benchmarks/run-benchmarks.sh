@@ -123,6 +123,7 @@ extract_both="debugfs -R 'dump /usr/bin/kata-agent /dev/null' '$qemu_image?offse
 # check exits 1 on the demo host (its clh initrd blocks): -i keeps hyperfine from treating that as a failure.
 hyperfine -i --warmup 3 --runs 20 --export-json "$run/check.json" \
   -n "kata-preflight check --root demo-host" "$cli check --root $repo/testdata/demo-host --quiet" \
+  -n "kata-preflight check --root demo-host --format json" "$cli check --root $repo/testdata/demo-host --format json" \
   -n "debugfs + gzip|cpio extract both agents" "$extract_both"
 
 hook_debs=$repo/testdata/generated/packages/hook
