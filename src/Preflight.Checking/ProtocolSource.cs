@@ -26,18 +26,20 @@ public static class ProtocolSource
     public static LoadedSide Load(string path, string side, CompatibilityOptions options)
     {
         IReadOnlyCollection<string> constants = options.ConstantValues.ToList();
+        // diff, fingerprint and releases show protocols, never a file's hash: none is computed.
+        ReleaseCatalog.LoadInBackground();
         // A guest image may be a block device; a FIFO or /dev/zero is refused before it is opened.
         InputFiles.Require(path, allowBlockDevice: true);
         if (LooksLikeElf(path))
         {
-            BinaryFacts facts = BinaryInspector.InspectFile(path, constants);
+            BinaryFacts facts = BinaryInspector.InspectFile(path, constants, hash: false);
             return new LoadedSide(path, "binary", ProtocolResolver.ForBinary(facts, side, options), facts, null);
         }
 
         ImageFormatException? imageError = null;
         try
         {
-            ImageInspection image = ImageInspector.Inspect(path, path, constants);
+            ImageInspection image = ImageInspector.Inspect(path, path, constants, hashAgent: false);
             if (image.AgentFacts is null)
             {
                 throw new InputException(path, "no kata-agent found in the guest image");

@@ -20,7 +20,7 @@ public static class ExportProtoCommand
         {
             string path = parse.GetValue(file)!;
             CliInputs.RequireFile(path);
-            BinaryFacts facts = BinaryInspector.InspectFile(path);
+            BinaryFacts facts = BinaryInspector.InspectFile(path, hash: false); // the descriptors are all it writes
             string outputDir = Path.GetFullPath(parse.GetValue(output)!);
             int written = 0;
             foreach (EmbeddedDescriptor descriptor in facts.Descriptors)
