@@ -5,12 +5,13 @@ namespace Preflight.Binaries;
 /// nothing from the binary is ever executed.
 /// </summary>
 /// <remarks>
-/// A file is memory-mapped, never read into one array, and every pass walks it in windows of
-/// <see cref="BinaryBytes.WindowBytes"/> whose pages are unmapped before the next: memory follows what the passes
-/// keep, not the binary's size. SHA-256, and the descriptor and library scan, run on workers over their own windows
-/// while the code and string passes run.
-/// Text and descriptors are looked for only in the sections that can hold them (allocated, not executable); code
-/// only in executable segments. A file without section headers (hostile, or stripped with sstrip) is read whole.
+/// A file (or an agent's unbroken range of a guest image) is memory-mapped, never read into one array, and every pass
+/// walks it in windows of <see cref="BinaryBytes.WindowBytes"/> whose pages are unmapped before the next: memory
+/// follows what the passes keep, not the binary's size. SHA-256 (when the caller will show it), and the descriptor and
+/// library scan, run on workers over their own windows while the code and string passes run.
+/// Text and descriptors are looked for only in program data (allocated, not executable, not the loader's tables nor
+/// Go's line table); code only in executable segments. A file without section headers (hostile, or stripped with
+/// sstrip) is read whole.
 /// </remarks>
 public static class BinaryInspector
 {
