@@ -143,14 +143,14 @@ public sealed class HostChecker
         return plan;
     }
 
+    /// <summary>How many images and runtimes are read at once (each holds at most one agent in memory while it is scanned).</summary>
+    private static int MaxInspectionsAtOnce => Environment.ProcessorCount;
+
     /// <summary>
     /// Inspects every distinct image and runtime the pairs name, several at a time: they are independent reads, and a
     /// host's check or a package hook waits for all of them. The results (and any exception, rethrown where the pair
     /// reads it, in report order) stay in the caches.
     /// </summary>
-    /// <summary>How many images and runtimes are read at once (each holds at most one agent in memory while it is scanned).</summary>
-    private static int MaxInspectionsAtOnce => Environment.ProcessorCount;
-
     private void InspectInParallel(IEnumerable<PlannedPair> pairs, CompatibilityOptions options, bool hashes)
     {
         // Images first: their agents must come out of a filesystem or a compressed archive before they are scanned,
