@@ -43,6 +43,22 @@ public sealed class ForwardReader
         int copied = 0;
         while (copied < destination.Length)
         {
+            // A large read goes round the look-ahead buffer once it is empty: the decoder writes straight into the
+            // caller's memory (an agent of megabytes) instead of through the buffer and a second copy. Within the
+            // budget only; at the budget Fill decides, as for any read.
+            int rest = destination.Length - copied;
+            if (_start == _end && !_eof && rest >= BufferSize && Position < _budget)
+            {
+                int read = _stream.Read(destination.Slice(copied, (int)Math.Min(rest, _budget - Position)));
+                if (read == 0)
+                {
+                    _eof = true;
+                    return false;
+                }
+                Position += read;
+                copied += read;
+                continue;
+            }
             if (!Fill())
             {
                 return false;
