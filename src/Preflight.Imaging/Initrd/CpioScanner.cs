@@ -107,8 +107,9 @@ internal sealed class CpioScanner
         {
             // Not counted against MaxRetainedBytes, so a 60 MiB agent does not push the small files after it (its
             // systemd unit) out to a second decompression; the kept paths share MaxKeptBytes instead, so three of
-            // them claiming 500 MiB each cannot cost 1.5 GiB.
-            var data = new byte[size];
+            // them claiming 500 MiB each cannot cost 1.5 GiB. ReadData fills every byte or throws: no need to zero
+            // megabytes first.
+            var data = GC.AllocateUninitializedArray<byte>(checked((int)size));
             archive.ReadData(data);
             _kept += size;
             node.Content = new InMemoryContent(data);
