@@ -12,11 +12,9 @@ public static class CliLogging
     public static ILoggerFactory Create(bool verbose, bool quiet, TextWriter stderr)
     {
         LogLevel level = verbose ? LogLevel.Debug : quiet ? LogLevel.Error : LogLevel.Warning;
-        return LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(level);
-            builder.AddProvider(new StderrLoggerProvider(stderr));
-        });
+        // The factory made directly, not through LoggerFactory.Create's service container: building that container
+        // was 2 ms of every command's start (a tenth of a package hook's check).
+        return new LoggerFactory([new StderrLoggerProvider(stderr)], new LoggerFilterOptions { MinLevel = level });
     }
 
     public static ILoggerFactory None => NullLoggerFactory.Instance;
