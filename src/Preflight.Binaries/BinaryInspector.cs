@@ -177,7 +177,7 @@ public static class BinaryInspector
     {
         var sections = elf.Sections
             .Where(s => s.Type == ElfSection.TypeProgramData && s.Size > 0 && (s.Flags & SectionFlagAlloc) != 0
-                && (s.Flags & SectionFlagExecutable) == 0 && !HoldsNoProgramText(s.Name))
+                && (s.Flags & SectionFlagExecutable) == 0 && !ElfSection.HoldsNoProgramText(s.Name))
             .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
             .ToList();
         return sections.Count == 0 ? [new FileRange(0, elf.FileLength)] : Merged(sections);
@@ -189,9 +189,6 @@ public static class BinaryInspector
             .Where(s => s.Name == ".gopclntab" && s.HasFileData && s.Size > 0)
             .Select(s => new FileRange((long)s.Offset, (long)(s.Offset + s.Size)))
             .ToList());
-
-    private static bool HoldsNoProgramText(string name) =>
-        name is ".gopclntab" or ".gosymtab" or ".typelink" or ".itablink" or ".eh_frame" or ".eh_frame_hdr" or ".gcc_except_table";
 
     /// <summary>Ranges in file order, merged where they touch: sections of a damaged file may overlap, and a byte scanned twice would be counted twice.</summary>
     private static List<FileRange> Merged(List<FileRange> ranges)

@@ -14,6 +14,13 @@ public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Addre
 
     /// <summary>True when the section occupies bytes in the file (SHT_NOBITS, e.g. .bss, does not).</summary>
     public bool HasFileData => Type != TypeNoBits && Type != 0;
+
+    /// <summary>
+    /// Program-data sections known to hold no text or string a program uses: Go's line table (function and file
+    /// names), symbol table and type links, and unwind tables.
+    /// </summary>
+    public static bool HoldsNoProgramText(string name) =>
+        name is ".gopclntab" or ".gosymtab" or ".typelink" or ".itablink" or ".eh_frame" or ".eh_frame_hdr" or ".gcc_except_table";
 }
 
 /// <summary>A program header: what the loader maps, where it comes from in the file and where it goes in memory.</summary>

@@ -17,7 +17,6 @@ internal readonly record struct StringHeader(ulong Slot, ulong Pointer, ulong Le
 /// </summary>
 internal sealed class StringHeaderIndex
 {
-    private const uint SectionTypeProgBits = 1; // SHT_PROGBITS
     private const uint SectionTypeRela = 4; // SHT_RELA
     private const ulong FlagAlloc = 0x2; // SHF_ALLOC
     private const ulong FlagExecutable = 0x4; // SHF_EXECINSTR
@@ -82,7 +81,7 @@ internal sealed class StringHeaderIndex
 
     /// <summary>Allocated, non-executable data sections in the file that may hold string headers, in header order.</summary>
     private static IEnumerable<ElfSection> HeaderSections(ElfFile elf) =>
-        elf.Sections.Where(section => section.Type == SectionTypeProgBits && (section.Flags & FlagAlloc) != 0
+        elf.Sections.Where(section => section.Type == ElfSection.TypeProgramData && (section.Flags & FlagAlloc) != 0
             && (section.Flags & FlagExecutable) == 0 && section.Address != 0 && !HoldsNoStringHeaders(section.Name)
             && section.Offset <= (ulong)elf.FileLength && section.Size <= (ulong)elf.FileLength - section.Offset
             && section.Size <= int.MaxValue);
@@ -140,12 +139,12 @@ internal sealed class StringHeaderIndex
             : [];
 
     /// <summary>
-    /// Sections whose contents are known not to be string headers (Go's line tables and type links, unwind tables,
-    /// notes): skipping them saves a third of a Go binary's scan and the false pairs its numbers would make.
+    /// Sections whose contents are known not to be string headers (those with no program text, plus the loader's path,
+    /// Go's build info and notes): skipping them saves a third of a Go binary's scan and the false pairs its numbers
+    /// would make.
     /// </summary>
     private static bool HoldsNoStringHeaders(string name) =>
-        name is ".gopclntab" or ".gosymtab" or ".typelink" or ".itablink" or ".eh_frame" or ".eh_frame_hdr"
-            or ".gcc_except_table" or ".interp" or ".go.buildinfo"
+        ElfSection.HoldsNoProgramText(name) || name is ".interp" or ".go.buildinfo"
         || name.StartsWith(".note", StringComparison.Ordinal);
 
     /// <summary>The lowest and one past the highest virtual address any loaded segment's file bytes cover.</summary>

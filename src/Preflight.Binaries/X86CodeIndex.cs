@@ -32,7 +32,12 @@ internal sealed class X86CodeIndex
     private readonly List<int> _leaOffsets = []; // file offset of each lea's opcode
     private readonly List<int> _next = [];
     private int _indexed;
-    private (ulong Lowest, ulong End) _targets = (0, ulong.MaxValue); // the addresses whose leas are kept
+    private readonly (ulong Lowest, ulong End) _targets; // the addresses whose leas are kept
+
+    private X86CodeIndex((ulong Lowest, ulong End) targets)
+    {
+        _targets = targets;
+    }
 
     public static X86CodeIndex? Build(ReadOnlySpan<byte> data, ElfFile? elf)
     {
@@ -40,7 +45,7 @@ internal sealed class X86CodeIndex
         {
             return null;
         }
-        var index = new X86CodeIndex();
+        var index = new X86CodeIndex((0, ulong.MaxValue)); // every lea: the whole-file callers may ask for any address
         // The data may be shorter than the file the headers came from (callers hand in cut copies).
         ulong length = (ulong)data.Length;
         foreach (var segment in ExecutableSegments(elf).Where(s => s.Offset <= length && s.FileSize <= length - s.Offset))
@@ -61,7 +66,7 @@ internal sealed class X86CodeIndex
         {
             return null;
         }
-        var index = new X86CodeIndex { _targets = AddressSpan(elf, dataRanges) };
+        var index = new X86CodeIndex(AddressSpan(elf, dataRanges));
         foreach (var segment in ExecutableSegments(elf))
         {
             foreach (var window in bytes.Windows([new FileRange((long)segment.Offset, (long)(segment.Offset + segment.FileSize))]))

@@ -61,8 +61,9 @@ public sealed class JsonReportSchemaTests
 
         Assert.Equal(4, sides.Count);
         Assert.All(sides, side => Assert.Matches("^[0-9a-f]{64}$", side.GetProperty("sha256").GetString()));
-        Assert.All(sides.Where(side => side.GetProperty("path").GetString()!.EndsWith("containerd-shim-kata-v2", StringComparison.Ordinal)),
-            side => Assert.Equal(expected, side.GetProperty("sha256").GetString()));
+        var runtimes = sides.Where(side => side.GetProperty("path").GetString()!.EndsWith("containerd-shim-kata-v2", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, runtimes.Count); // both pairs name the one runtime: the hash below is really compared
+        Assert.All(runtimes, side => Assert.Equal(expected, side.GetProperty("sha256").GetString()));
     }
 
     private static string SchemaPath => Path.Combine(TestData.Root, "packaging", "check-report.schema.json");
